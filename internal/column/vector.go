@@ -1,0 +1,257 @@
+package column
+
+// Vector is one column of a Batch. Which slice holds the values depends on
+// the type (see Type.UsesInts); the others stay nil. Nulls is nil while the
+// vector holds no null, otherwise it has one entry per row. The value slot of
+// a null row holds the zero value (and an empty string), so the typed slices
+// always have Len entries (Offsets has Len+1).
+type Vector struct {
+	Type *Type
+	Len  int
+
+	Nulls []bool
+
+	Ints    []int64
+	Floats  []float64
+	Bools   []bool
+	Offsets []int32 // String, Binary
+	Data    []byte  // String, Binary
+	Values  []any   // Struct, Array, Map, Variant, Decimal with precision > 18
+}
+
+// NewVector returns an empty vector of type t with room for capacity rows.
+func NewVector(t *Type, capacity int) *Vector {
+	v := &Vector{Type: t}
+	switch {
+	case t.UsesInts():
+		v.Ints = make([]int64, 0, capacity)
+	case t.Kind == Float || t.Kind == Double:
+		v.Floats = make([]float64, 0, capacity)
+	case t.Kind == Boolean:
+		v.Bools = make([]bool, 0, capacity)
+	case t.Kind == String || t.Kind == Binary:
+		v.Offsets = make([]int32, 1, capacity+1)
+	case t.Kind == Void:
+	default:
+		v.Values = make([]any, 0, capacity)
+	}
+	return v
+}
+
+// Reset empties the vector, keeping its memory.
+func (v *Vector) Reset() {
+	v.Len = 0
+	v.Nulls = v.Nulls[:0]
+	v.Ints = v.Ints[:0]
+	v.Floats = v.Floats[:0]
+	v.Bools = v.Bools[:0]
+	if v.Offsets != nil {
+		v.Offsets = v.Offsets[:1]
+	}
+	v.Data = v.Data[:0]
+	clear(v.Values)
+	v.Values = v.Values[:0]
+	if v.Nulls != nil && len(v.Nulls) == 0 {
+		v.Nulls = nil
+	}
+}
+
+// IsNull reports whether row i is null.
+func (v *Vector) IsNull(i int) bool {
+	if v.Type.Kind == Void {
+		return true
+	}
+	return v.Nulls != nil && v.Nulls[i]
+}
+
+// HasNulls reports whether any row is null.
+func (v *Vector) HasNulls() bool {
+	if v.Type.Kind == Void {
+		return v.Len > 0
+	}
+	for _, n := range v.Nulls {
+		if n {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *Vector) markValid() {
+	if v.Nulls != nil {
+		v.Nulls = append(v.Nulls, false)
+	}
+	v.Len++
+}
+
+// AppendNull appends a null row.
+func (v *Vector) AppendNull() {
+	if v.Nulls == nil {
+		v.Nulls = make([]bool, v.Len, max(v.Len+1, cap(v.Ints), cap(v.Offsets), 16))
+	}
+	v.Nulls = append(v.Nulls, true)
+	v.Len++
+	switch {
+	case v.Type.UsesInts():
+		v.Ints = append(v.Ints, 0)
+	case v.Type.Kind == Float || v.Type.Kind == Double:
+		v.Floats = append(v.Floats, 0)
+	case v.Type.Kind == Boolean:
+		v.Bools = append(v.Bools, false)
+	case v.Type.Kind == String || v.Type.Kind == Binary:
+		v.Offsets = append(v.Offsets, int32(len(v.Data)))
+	case v.Type.Kind == Void:
+	default:
+		v.Values = append(v.Values, nil)
+	}
+}
+
+// AppendInt appends an integer-stored value (see Type.UsesInts).
+func (v *Vector) AppendInt(x int64) {
+	v.Ints = append(v.Ints, x)
+	v.markValid()
+}
+
+// AppendFloat appends a float or double.
+func (v *Vector) AppendFloat(x float64) {
+	v.Floats = append(v.Floats, x)
+	v.markValid()
+}
+
+// AppendBool appends a boolean.
+func (v *Vector) AppendBool(x bool) {
+	v.Bools = append(v.Bools, x)
+	v.markValid()
+}
+
+// AppendBytes appends a string or binary value, copying b.
+func (v *Vector) AppendBytes(b []byte) {
+	v.Data = append(v.Data, b...)
+	v.Offsets = append(v.Offsets, int32(len(v.Data)))
+	v.markValid()
+}
+
+// AppendString appends a string value.
+func (v *Vector) AppendString(s string) {
+	v.Data = append(v.Data, s...)
+	v.Offsets = append(v.Offsets, int32(len(v.Data)))
+	v.markValid()
+}
+
+// AppendOptBytes appends b, or null when b is nil.
+func (v *Vector) AppendOptBytes(b []byte) {
+	if b == nil {
+		v.AppendNull()
+		return
+	}
+	v.AppendBytes(b)
+}
+
+// AppendValue appends a boxed value (nested types, wide decimals).
+func (v *Vector) AppendValue(x any) {
+	if x == nil {
+		v.AppendNull()
+		return
+	}
+	v.Values = append(v.Values, x)
+	v.markValid()
+}
+
+// Bytes returns the string or binary value of row i (aliasing Data).
+func (v *Vector) Bytes(i int) []byte {
+	return v.Data[v.Offsets[i]:v.Offsets[i+1]:v.Offsets[i+1]]
+}
+
+// Str returns the string value of row i as a new string.
+func (v *Vector) Str(i int) string {
+	return string(v.Data[v.Offsets[i]:v.Offsets[i+1]])
+}
+
+// AppendFrom appends row i of src, which must have the same type.
+func (v *Vector) AppendFrom(src *Vector, i int) {
+	if src.IsNull(i) {
+		v.AppendNull()
+		return
+	}
+	switch {
+	case v.Type.UsesInts():
+		v.AppendInt(src.Ints[i])
+	case v.Type.Kind == Float || v.Type.Kind == Double:
+		v.AppendFloat(src.Floats[i])
+	case v.Type.Kind == Boolean:
+		v.AppendBool(src.Bools[i])
+	case v.Type.Kind == String || v.Type.Kind == Binary:
+		v.AppendBytes(src.Bytes(i))
+	case v.Type.Kind == Void:
+		v.AppendNull()
+	default:
+		v.AppendValue(src.Values[i])
+	}
+}
+
+// Value returns row i boxed: nil, bool, int64, float64, string ([]byte for
+// binary), or the boxed nested value. Decimals with precision ≤ 18 come back
+// as their unscaled int64; callers format them with the type's scale.
+func (v *Vector) Value(i int) any {
+	if v.IsNull(i) {
+		return nil
+	}
+	switch {
+	case v.Type.UsesInts():
+		return v.Ints[i]
+	case v.Type.Kind == Float || v.Type.Kind == Double:
+		return v.Floats[i]
+	case v.Type.Kind == Boolean:
+		return v.Bools[i]
+	case v.Type.Kind == String:
+		return v.Str(i)
+	case v.Type.Kind == Binary:
+		return append([]byte(nil), v.Bytes(i)...)
+	}
+	return v.Values[i]
+}
+
+// Batch is a set of equally long column vectors following a schema.
+type Batch struct {
+	Schema *Schema
+	Cols   []*Vector
+}
+
+// NewBatch returns an empty batch for schema with room for capacity rows.
+func NewBatch(schema *Schema, capacity int) *Batch {
+	b := &Batch{Schema: schema, Cols: make([]*Vector, len(schema.Fields))}
+	for i := range schema.Fields {
+		b.Cols[i] = NewVector(schema.Fields[i].Type, capacity)
+	}
+	return b
+}
+
+// Len returns the number of rows.
+func (b *Batch) Len() int {
+	if len(b.Cols) == 0 {
+		return 0
+	}
+	return b.Cols[0].Len
+}
+
+// Reset empties every column.
+func (b *Batch) Reset() {
+	for _, c := range b.Cols {
+		c.Reset()
+	}
+}
+
+// Col returns the vector of the column called name, or nil.
+func (b *Batch) Col(name string) *Vector {
+	if i := b.Schema.Index(name); i >= 0 {
+		return b.Cols[i]
+	}
+	return nil
+}
+
+// AppendRow appends row i of src, which must have the same schema.
+func (b *Batch) AppendRow(src *Batch, i int) {
+	for c := range b.Cols {
+		b.Cols[c].AppendFrom(src.Cols[c], i)
+	}
+}

@@ -1,0 +1,305 @@
+package parquetio
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/encoding"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+)
+
+// orderedGroup is a Parquet group whose fields keep the order they were
+// given in (parquet.Group sorts them by name); Spark and DuckDB show columns
+// in file order, so the file follows the table's schema.
+type orderedGroup []parquet.Field
+
+func (g orderedGroup) ID() int                                { return 0 }
+func (g orderedGroup) String() string                         { return "group" }
+func (g orderedGroup) Type() parquet.Type                     { return parquet.Group{}.Type() }
+func (g orderedGroup) Optional() bool                         { return false }
+func (g orderedGroup) Repeated() bool                         { return false }
+func (g orderedGroup) Required() bool                         { return true }
+func (g orderedGroup) Leaf() bool                             { return false }
+func (g orderedGroup) Fields() []parquet.Field                { return g }
+func (g orderedGroup) Encoding() encoding.Encoding            { return nil }
+func (g orderedGroup) Compression() compress.Codec            { return nil }
+func (g orderedGroup) GoType() reflect.Type                   { return reflect.TypeFor[map[string]any]() }
+func (g orderedGroup) Value(base reflect.Value) reflect.Value { return base }
+
+type namedField struct {
+	parquet.Node
+	name string
+}
+
+func (f namedField) Name() string { return f.name }
+func (f namedField) Value(base reflect.Value) reflect.Value {
+	return base.MapIndex(reflect.ValueOf(f.name))
+}
+
+// leafNode returns the Spark-compatible Parquet node of a primitive type.
+func leafNode(t *column.Type) (parquet.Node, error) {
+	switch t.Kind {
+	case column.Boolean:
+		return parquet.Leaf(parquet.BooleanType), nil
+	case column.Byte:
+		return parquet.Int(8), nil
+	case column.Short:
+		return parquet.Int(16), nil
+	case column.Int:
+		return parquet.Leaf(parquet.Int32Type), nil
+	case column.Long:
+		return parquet.Leaf(parquet.Int64Type), nil
+	case column.Float:
+		return parquet.Leaf(parquet.FloatType), nil
+	case column.Double:
+		return parquet.Leaf(parquet.DoubleType), nil
+	case column.String:
+		return parquet.String(), nil
+	case column.Binary:
+		return parquet.Leaf(parquet.ByteArrayType), nil
+	case column.Date:
+		return parquet.Date(), nil
+	case column.Timestamp:
+		return parquet.TimestampAdjusted(parquet.Microsecond, true), nil
+	case column.TimestampNTZ:
+		return parquet.TimestampAdjusted(parquet.Microsecond, false), nil
+	case column.Decimal:
+		switch {
+		case t.Precision <= 9:
+			return parquet.Decimal(t.Scale, t.Precision, parquet.Int32Type), nil
+		case t.Precision <= 18:
+			return parquet.Decimal(t.Scale, t.Precision, parquet.Int64Type), nil
+		}
+		return parquet.Decimal(t.Scale, t.Precision, parquet.FixedLenByteArrayType(decimalLen(t.Precision))), nil
+	}
+	return nil, fmt.Errorf("writing %s columns is not supported", t)
+}
+
+// decimalLen is the smallest byte width holding precision p, as Spark sizes
+// FIXED_LEN_BYTE_ARRAY decimals.
+func decimalLen(p int) int {
+	for n := 1; ; n++ {
+		if math.Pow(2, float64(8*n-1)) >= math.Pow(10, float64(p)) {
+			return n
+		}
+	}
+}
+
+// ParquetSchema returns the Parquet schema written for a table schema.
+// Only primitive columns can be written.
+func ParquetSchema(s *column.Schema, dictionary ...string) (*parquet.Schema, error) {
+	g := make(orderedGroup, 0, len(s.Fields))
+	for _, f := range s.Fields {
+		n, err := leafNode(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		if slices.Contains(dictionary, f.Name) {
+			n = parquet.Encoded(n, &parquet.RLEDictionary)
+		}
+		if f.Nullable {
+			n = parquet.Optional(n)
+		}
+		g = append(g, namedField{Node: n, name: f.Name})
+	}
+	return parquet.NewSchema("spark_schema", g), nil
+}
+
+// WriterOptions tune a Writer.
+type WriterOptions struct {
+	// RowGroupRows closes a row group after this many rows (default 131072).
+	RowGroupRows int
+	// RowGroupBytes closes a row group once its buffered size reaches this (default 128 MiB).
+	RowGroupBytes int64
+	// PageBufferSize is the uncompressed size of a data page (default 1 MiB).
+	PageBufferSize int
+	// ZstdLevel is the zstd encoder level (default zstd.SpeedFastest).
+	ZstdLevel zstd.Level
+	// Dictionary lists columns to dictionary-encode (low-cardinality strings).
+	Dictionary []string
+	// BloomFilters lists columns that get a split-block bloom filter.
+	BloomFilters []string
+	// Metadata is added to the footer's key/value metadata.
+	Metadata map[string]string
+}
+
+// Writer writes batches of a fixed schema into one Parquet file.
+type Writer struct {
+	w      *parquet.Writer
+	schema *column.Schema
+	opts   WriterOptions
+	cols   []*parquet.ColumnWriter
+	vals   []parquet.Value
+	levels []levelInfo
+	rgRows int
+	rows   int64
+}
+
+type levelInfo struct {
+	maxDef int
+	col    int
+}
+
+// NewWriter starts a Parquet file on out for schema.
+func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Writer, error) {
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = 1 << 17
+	}
+	if opts.RowGroupBytes <= 0 {
+		opts.RowGroupBytes = 128 << 20
+	}
+	if opts.PageBufferSize <= 0 {
+		opts.PageBufferSize = 1 << 20
+	}
+	if opts.ZstdLevel == 0 {
+		opts.ZstdLevel = zstd.SpeedFastest
+	}
+	for _, c := range opts.Dictionary {
+		if schema.Index(c) < 0 {
+			return nil, fmt.Errorf("dictionary column %q is not in the schema", c)
+		}
+	}
+	ps, err := ParquetSchema(schema, opts.Dictionary...)
+	if err != nil {
+		return nil, err
+	}
+	wopts := []parquet.WriterOption{
+		ps,
+		parquet.Compression(&zstd.Codec{Level: opts.ZstdLevel, Concurrency: 1}),
+		parquet.PageBufferSize(opts.PageBufferSize),
+		parquet.CreatedBy("lakehouse", "0.1.0", ""),
+		parquet.DataPageStatistics(true),
+	}
+	for k, v := range opts.Metadata {
+		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
+	}
+	var blooms []parquet.BloomFilterColumn
+	for _, c := range opts.BloomFilters {
+		if schema.Index(c) < 0 {
+			return nil, fmt.Errorf("bloom filter column %q is not in the schema", c)
+		}
+		blooms = append(blooms, parquet.SplitBlockFilter(10, c))
+	}
+	if len(blooms) > 0 {
+		wopts = append(wopts, parquet.BloomFilters(blooms...))
+	}
+	w := parquet.NewWriter(out, wopts...)
+	pw := &Writer{w: w, schema: schema, opts: opts}
+	pw.cols = w.ColumnWriters()
+	if len(pw.cols) != len(schema.Fields) {
+		return nil, fmt.Errorf("parquet writer has %d columns for %d fields", len(pw.cols), len(schema.Fields))
+	}
+	pw.levels = make([]levelInfo, len(schema.Fields))
+	for i, f := range schema.Fields {
+		d := 0
+		if f.Nullable {
+			d = 1
+		}
+		pw.levels[i] = levelInfo{maxDef: d, col: i}
+	}
+	return pw, nil
+}
+
+// Write appends the rows of b, whose schema must equal the writer's.
+func (pw *Writer) Write(b *column.Batch) error {
+	n := b.Len()
+	for start := 0; start < n; {
+		end := min(n, start+pw.opts.RowGroupRows-pw.rgRows)
+		for i, vec := range b.Cols {
+			if err := pw.writeColumn(i, vec, start, end); err != nil {
+				return fmt.Errorf("write column %s: %w", pw.schema.Fields[i].Name, err)
+			}
+		}
+		pw.rgRows += end - start
+		pw.rows += int64(end - start)
+		start = end
+		if pw.rgRows >= pw.opts.RowGroupRows {
+			if err := pw.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (pw *Writer) flush() error {
+	if pw.rgRows == 0 {
+		return nil
+	}
+	pw.rgRows = 0
+	if err := pw.w.Flush(); err != nil {
+		return fmt.Errorf("flush row group: %w", err)
+	}
+	return nil
+}
+
+func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error {
+	f := &pw.schema.Fields[ci]
+	if !vec.Type.Equal(f.Type) {
+		return fmt.Errorf("batch type %s, file type %s", vec.Type, f.Type)
+	}
+	maxDef := pw.levels[ci].maxDef
+	vals := pw.vals[:0]
+	t := f.Type
+	for i := start; i < end; i++ {
+		if vec.IsNull(i) {
+			if maxDef == 0 {
+				return fmt.Errorf("null in a non-nullable column at row %d", i)
+			}
+			vals = append(vals, parquet.NullValue().Level(0, 0, ci))
+			continue
+		}
+		var v parquet.Value
+		switch t.Kind {
+		case column.Boolean:
+			v = parquet.BooleanValue(vec.Bools[i])
+		case column.Byte, column.Short, column.Int, column.Date:
+			v = parquet.Int32Value(int32(vec.Ints[i]))
+		case column.Long, column.Timestamp, column.TimestampNTZ:
+			v = parquet.Int64Value(vec.Ints[i])
+		case column.Float:
+			v = parquet.FloatValue(float32(vec.Floats[i]))
+		case column.Double:
+			v = parquet.DoubleValue(vec.Floats[i])
+		case column.String, column.Binary:
+			v = parquet.ByteArrayValue(vec.Bytes(i))
+		case column.Decimal:
+			switch {
+			case t.Precision <= 9:
+				v = parquet.Int32Value(int32(vec.Ints[i]))
+			case t.Precision <= 18:
+				v = parquet.Int64Value(vec.Ints[i])
+			default:
+				bi, ok := vec.Values[i].(interface{ FillBytes([]byte) []byte })
+				if !ok {
+					return fmt.Errorf("decimal value of type %T", vec.Values[i])
+				}
+				v = parquet.FixedLenByteArrayValue(wideDecimalBytes(bi, decimalLen(t.Precision)))
+			}
+		default:
+			return fmt.Errorf("cannot write %s", t)
+		}
+		vals = append(vals, v.Level(0, maxDef, ci))
+	}
+	pw.vals = vals
+	_, err := pw.cols[ci].WriteRowValues(vals)
+	return err
+}
+
+// NumRows returns the rows written so far.
+func (pw *Writer) NumRows() int64 { return pw.rows }
+
+// Close flushes the last row group and writes the footer.
+func (pw *Writer) Close() error {
+	if err := pw.w.Close(); err != nil {
+		return fmt.Errorf("close parquet file: %w", err)
+	}
+	return nil
+}
