@@ -1,0 +1,272 @@
+package delta
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
+)
+
+// ScanOptions select what a Scan reads.
+type ScanOptions struct {
+	// Columns to read, in this order; nil reads every column.
+	Columns []string
+	// Filter skips files that cannot match (partition values, min/max
+	// stats) and, with FilterRows, drops rows that do not match.
+	Filter     Predicate
+	FilterRows bool
+	// BatchRows is the most rows per batch (default 8192).
+	BatchRows int
+}
+
+// Scan reads the rows of a snapshot.
+type Scan struct {
+	snap   *Snapshot
+	schema *column.Schema // output schema
+	outIdx []int          // table column index of each output column
+	filter bound
+	opts   ScanOptions
+	files  []*Add
+}
+
+// Scan plans a read of the snapshot: it binds the filter and prunes files.
+func (s *Snapshot) Scan(opts ScanOptions) (*Scan, error) {
+	sc := &Scan{snap: s, opts: opts}
+	if opts.BatchRows <= 0 {
+		sc.opts.BatchRows = 8192
+	}
+	cols := opts.Columns
+	if cols == nil {
+		cols = s.schema.Names()
+	}
+	sc.schema = &column.Schema{}
+	for _, c := range cols {
+		i := s.schema.Index(c)
+		if i < 0 {
+			i = s.schema.IndexFold(c)
+		}
+		if i < 0 {
+			return nil, fmt.Errorf("no column %q in the table (columns: %s)", c, strings.Join(s.schema.Names(), ", "))
+		}
+		sc.schema.Fields = append(sc.schema.Fields, s.schema.Fields[i])
+		sc.outIdx = append(sc.outIdx, i)
+	}
+	if opts.Filter != nil {
+		b, err := opts.Filter.bind(s.schema)
+		if err != nil {
+			return nil, err
+		}
+		sc.filter = b
+	}
+	for _, a := range s.Files() {
+		if sc.filter != nil && !sc.filter.mayMatch(s.fileRanges(a)) {
+			continue
+		}
+		sc.files = append(sc.files, a)
+	}
+	return sc, nil
+}
+
+// Files returns the files the scan will read, after pruning.
+func (sc *Scan) Files() []*Add { return sc.files }
+
+// Schema returns the schema of the batches the scan produces.
+func (sc *Scan) Schema() *column.Schema { return sc.schema }
+
+// Each reads every selected file in order and calls fn with each batch. The
+// batch is reused after fn returns.
+func (sc *Scan) Each(ctx context.Context, fn func(*column.Batch) error) error {
+	for _, a := range sc.files {
+		if err := sc.ReadFile(ctx, a, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadFile reads one data file of the table (which need not have passed the
+// filter) with partition columns filled in.
+func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) error) error {
+	if a.DeletionVector != nil {
+		return &UnsupportedError{What: "reader feature", Name: "deletionVectors"}
+	}
+	rel := decodePath(a.Path)
+	if strings.Contains(rel, "://") || strings.HasPrefix(rel, "/") {
+		return fmt.Errorf("data file %s: absolute paths are not supported", a.Path)
+	}
+	s := sc.snap
+	// Columns stored in the file vs. filled from partition values.
+	var fileSchema column.Schema
+	var fileOut []int // output position of each file column
+	consts := map[int]any{}
+	for o, i := range sc.outIdx {
+		f := s.schema.Fields[i]
+		if slices.Contains(s.metadata.PartitionColumns, f.Name) {
+			v, err := s.table.partitionValue(f.Type, a.PartitionValues[f.Name])
+			if err != nil {
+				return fmt.Errorf("data file %s: %w", a.Path, err)
+			}
+			consts[o] = v
+			continue
+		}
+		fileSchema.Fields = append(fileSchema.Fields, f)
+		fileOut = append(fileOut, o)
+	}
+	// Row filters may need columns the caller did not ask for.
+	var filterIdx []int
+	if sc.filter != nil && sc.opts.FilterRows {
+		for _, i := range sc.filter.columns(nil) {
+			if !slices.Contains(sc.outIdx, i) && !slices.Contains(filterIdx, i) {
+				filterIdx = append(filterIdx, i)
+			}
+		}
+	}
+	extra := map[int]int{} // table index → file schema position
+	for _, i := range filterIdx {
+		f := s.schema.Fields[i]
+		if !slices.Contains(s.metadata.PartitionColumns, f.Name) {
+			extra[i] = len(fileSchema.Fields)
+			fileSchema.Fields = append(fileSchema.Fields, f)
+		}
+	}
+
+	out := &column.Batch{Schema: sc.schema, Cols: make([]*column.Vector, len(sc.schema.Fields))}
+	emit := func(fb *column.Batch, n int) error {
+		for j, o := range fileOut {
+			out.Cols[o] = fb.Cols[j]
+		}
+		for o, v := range consts {
+			out.Cols[o] = constVector(sc.schema.Fields[o].Type, v, n)
+		}
+		if sc.filter != nil && sc.opts.FilterRows {
+			return sc.filterAndEmit(out, fb, extra, a, fn)
+		}
+		return fn(out)
+	}
+
+	if len(fileSchema.Fields) == 0 {
+		// Only partition columns: the row count comes from stats or the footer.
+		n, ok := a.NumRecords()
+		if !ok {
+			var err error
+			if n, err = sc.countRows(ctx, rel); err != nil {
+				return err
+			}
+		}
+		for n > 0 {
+			m := min(n, int64(sc.opts.BatchRows))
+			if err := emit(&column.Batch{}, int(m)); err != nil {
+				return err
+			}
+			n -= m
+		}
+		return nil
+	}
+	obj, err := s.table.store.Open(ctx, rel)
+	if err != nil {
+		if notExist(err) {
+			return fmt.Errorf("%w: data file %s is missing", ErrCorrupt, a.Path)
+		}
+		return fmt.Errorf("open data file %s: %w", a.Path, err)
+	}
+	defer obj.Close()
+	pf, err := parquetio.Open(obj, obj.Size())
+	if err != nil {
+		return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, a.Path, err)
+	}
+	r, err := pf.NewReader(&fileSchema, parquetio.ReaderOptions{BatchRows: sc.opts.BatchRows})
+	if err != nil {
+		return fmt.Errorf("data file %s: %w", a.Path, err)
+	}
+	defer r.Close()
+	fb := column.NewBatch(&fileSchema, sc.opts.BatchRows)
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := r.Next(fb)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, a.Path, err)
+		}
+		if err := emit(fb, fb.Len()); err != nil {
+			return err
+		}
+	}
+}
+
+func (sc *Scan) countRows(ctx context.Context, rel string) (int64, error) {
+	obj, err := sc.snap.table.store.Open(ctx, rel)
+	if err != nil {
+		return 0, fmt.Errorf("open data file %s: %w", rel, err)
+	}
+	defer obj.Close()
+	pf, err := parquetio.Open(obj, obj.Size())
+	if err != nil {
+		return 0, fmt.Errorf("%w: data file %s: %v", ErrCorrupt, rel, err)
+	}
+	return pf.NumRows(), nil
+}
+
+func (sc *Scan) filterAndEmit(out, fb *column.Batch, extra map[int]int, a *Add, fn func(*column.Batch) error) error {
+	n := 0
+	if len(out.Cols) > 0 {
+		n = out.Len()
+	} else {
+		n = fb.Len()
+	}
+	s := sc.snap
+	get := func(row int) func(int) any {
+		return func(i int) any {
+			if o := slices.Index(sc.outIdx, i); o >= 0 {
+				return out.Cols[o].Value(row)
+			}
+			if j, ok := extra[i]; ok {
+				return fb.Cols[j].Value(row)
+			}
+			f := s.schema.Fields[i]
+			v, _ := s.table.partitionValue(f.Type, a.PartitionValues[f.Name])
+			return v
+		}
+	}
+	sel := column.NewBatch(sc.schema, n)
+	for row := 0; row < n; row++ {
+		if ok, known := sc.filter.eval(get(row)); ok && known {
+			sel.AppendRow(out, row)
+		}
+	}
+	if sel.Len() == 0 {
+		return nil
+	}
+	return fn(sel)
+}
+
+// constVector returns a vector of n copies of v.
+func constVector(t *column.Type, v any, n int) *column.Vector {
+	vec := column.NewVector(t, n)
+	for range n {
+		switch x := v.(type) {
+		case nil:
+			vec.AppendNull()
+		case int64:
+			vec.AppendInt(x)
+		case float64:
+			vec.AppendFloat(x)
+		case bool:
+			vec.AppendBool(x)
+		case string:
+			vec.AppendString(x)
+		case []byte:
+			vec.AppendBytes(x)
+		default:
+			vec.AppendValue(x)
+		}
+	}
+	return vec
+}

@@ -1,0 +1,100 @@
+package delta
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+)
+
+// fileRanges exposes what an add action says about its columns: partition
+// values are constants, stats give min/max and null counts.
+type fileRanges struct {
+	s     *Snapshot
+	add   *Add
+	stats *Stats
+	parts map[int]bool
+}
+
+func (s *Snapshot) fileRanges(a *Add) ranges {
+	r := &fileRanges{s: s, add: a, stats: a.ParsedStats(), parts: map[int]bool{}}
+	for _, c := range s.metadata.PartitionColumns {
+		if i := s.schema.Index(c); i >= 0 {
+			r.parts[i] = true
+		}
+	}
+	return r
+}
+
+func (r *fileRanges) constant(idx int) (any, bool) {
+	if !r.parts[idx] {
+		return nil, false
+	}
+	f := r.s.schema.Fields[idx]
+	p, ok := r.add.PartitionValues[f.Name]
+	if !ok {
+		for k, v := range r.add.PartitionValues {
+			if strings.EqualFold(k, f.Name) {
+				p, ok = v, true
+			}
+		}
+	}
+	if !ok {
+		return nil, true
+	}
+	v, err := r.s.table.partitionValue(f.Type, p)
+	if err != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+func (r *fileRanges) minMax(idx int) (any, any, bool) {
+	if r.stats == nil || r.stats.MinValues == nil || r.stats.MaxValues == nil {
+		return nil, nil, false
+	}
+	f := r.s.schema.Fields[idx]
+	lo, ok1 := statToTyped(f.Type, r.stats.MinValues[f.Name])
+	hi, ok2 := statToTyped(f.Type, r.stats.MaxValues[f.Name])
+	if !ok1 || !ok2 {
+		return nil, nil, false
+	}
+	if f.Type.Kind == column.Timestamp || f.Type.Kind == column.TimestampNTZ {
+		hi = hi.(int64) + 999 // stats are truncated to milliseconds
+	}
+	return lo, hi, true
+}
+
+func (r *fileRanges) nulls(idx int) (int64, int64, bool) {
+	if r.stats == nil || !r.stats.hasNumRecords || r.stats.NullCount == nil {
+		return 0, 0, false
+	}
+	n, ok := r.stats.NullCount[r.s.schema.Fields[idx].Name].(json.Number)
+	if !ok {
+		return 0, 0, false
+	}
+	v, err := n.Int64()
+	if err != nil {
+		return 0, 0, false
+	}
+	return v, r.stats.NumRecords, true
+}
+
+// statToTyped converts a parsed stats value to the column's typed form.
+func statToTyped(t *column.Type, v any) (any, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		s := x.String()
+		tv, err := ParsePartitionValue(t, &s)
+		return tv, err == nil && tv != nil
+	case string:
+		if t.Kind == column.String {
+			return x, true
+		}
+		tv, err := ParsePartitionValue(t, &x)
+		return tv, err == nil && tv != nil
+	case bool:
+		return x, t.Kind == column.Boolean
+	}
+	return nil, false
+}

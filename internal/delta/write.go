@@ -1,0 +1,318 @@
+package delta
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
+	"github.com/ecomm-lakehouse/lakehouse/internal/storage"
+)
+
+// WriteOptions tune how data files are written.
+type WriteOptions struct {
+	// TargetFileRows starts a new file after this many rows (default 4Mi).
+	TargetFileRows int64
+	// Parquet options (row group size, dictionary and bloom filter columns, …).
+	Parquet parquetio.WriterOptions
+}
+
+// FileWriter writes rows into new data files of a table, split by partition
+// values, with Spark-style statistics. The files are invisible until a
+// transaction commits the add actions Close returns.
+type FileWriter struct {
+	ctx      context.Context
+	table    *Table
+	schema   *column.Schema // table schema (batches follow it)
+	data     *column.Schema // columns stored in files (partition columns removed)
+	dataIdx  []int          // table column index of each data column
+	partCols []string
+	partIdx  []int
+	opts     WriteOptions
+	numIdx   int
+	statsCol []string
+
+	open  map[string]*openFile
+	adds  []*Add
+	seq   int
+	batch *column.Batch // scratch for splitting by partition
+	err   error
+}
+
+type openFile struct {
+	name   string
+	values map[string]*string
+	up     storage.Writer
+	cw     *countingWriter
+	pw     *parquetio.Writer
+	stats  *statsAcc
+	buf    *column.Batch // rows of this partition not yet written
+}
+
+type countingWriter struct {
+	w storage.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// NewFileWriter prepares to write files for the table as of this snapshot.
+// Batches passed to Write must follow the snapshot's schema exactly.
+func (s *Snapshot) NewFileWriter(ctx context.Context, opts WriteOptions) (*FileWriter, error) {
+	if err := checkWrite(&s.protocol, &s.metadata); err != nil {
+		return nil, err
+	}
+	for _, f := range s.schema.Fields {
+		if strings.Contains(string(f.Metadata), "delta.invariants") {
+			return nil, &UnsupportedError{What: "writer feature", Name: "invariants (column " + f.Name + ")"}
+		}
+	}
+	if opts.TargetFileRows <= 0 {
+		opts.TargetFileRows = 4 << 20
+	}
+	w := &FileWriter{ctx: ctx, table: s.table, schema: s.schema, partCols: s.metadata.PartitionColumns, opts: opts, open: map[string]*openFile{}}
+	w.data = &column.Schema{}
+	for i, f := range s.schema.Fields {
+		if slices.Contains(w.partCols, f.Name) {
+			continue
+		}
+		w.data.Fields = append(w.data.Fields, f)
+		w.dataIdx = append(w.dataIdx, i)
+	}
+	for _, c := range w.partCols {
+		w.partIdx = append(w.partIdx, s.schema.Index(c))
+	}
+	w.numIdx = defaultIndexedCols
+	if v, ok := s.metadata.Configuration["delta.dataSkippingNumIndexedCols"]; ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			w.numIdx = n
+		}
+	}
+	if v, ok := s.metadata.Configuration["delta.dataSkippingStatsColumns"]; ok && v != "" {
+		for _, c := range strings.Split(v, ",") {
+			w.statsCol = append(w.statsCol, strings.TrimSpace(c))
+		}
+	}
+	return w, nil
+}
+
+// CheckSchema verifies that batch schema b matches the table's, naming the
+// first column that differs.
+func CheckSchema(table, b *column.Schema) error {
+	for _, f := range b.Fields {
+		if table.Index(f.Name) < 0 {
+			return fmt.Errorf("%w: column %q is not in the table (add it with schema evolution)", ErrSchemaMismatch, f.Name)
+		}
+	}
+	for i, f := range table.Fields {
+		if i >= len(b.Fields) || b.Fields[i].Name != f.Name {
+			j := b.Index(f.Name)
+			if j < 0 {
+				return fmt.Errorf("%w: column %q is missing from the data", ErrSchemaMismatch, f.Name)
+			}
+			return fmt.Errorf("%w: column %q is at position %d in the data, %d in the table", ErrSchemaMismatch, f.Name, j, i)
+		}
+		if !b.Fields[i].Type.Equal(f.Type) {
+			return fmt.Errorf("%w: column %q is %s in the data but %s in the table", ErrSchemaMismatch, f.Name, b.Fields[i].Type, f.Type)
+		}
+		if b.Fields[i].Nullable && !f.Nullable {
+			return fmt.Errorf("%w: column %q is nullable in the data but NOT NULL in the table", ErrSchemaMismatch, f.Name)
+		}
+	}
+	return nil
+}
+
+// Write appends the rows of b (table schema, partition columns included).
+func (w *FileWriter) Write(b *column.Batch) error {
+	if w.err != nil {
+		return w.err
+	}
+	if b.Schema != w.schema {
+		if err := CheckSchema(w.schema, b.Schema); err != nil {
+			return err
+		}
+	}
+	if err := w.write(b); err != nil {
+		w.err = err
+		w.Abort()
+		return err
+	}
+	return nil
+}
+
+func (w *FileWriter) write(b *column.Batch) error {
+	n := b.Len()
+	if n == 0 {
+		return nil
+	}
+	for i, f := range w.schema.Fields {
+		if !f.Nullable && b.Cols[i].HasNulls() {
+			return fmt.Errorf("%w: column %q is NOT NULL but the data has nulls", ErrSchemaMismatch, f.Name)
+		}
+	}
+	if len(w.partCols) == 0 {
+		return w.writeRows(b, nil, 0, n)
+	}
+	// Group rows by partition; the common case is a batch of one partition.
+	start := 0
+	for start < n {
+		key := w.partKey(b, start)
+		end := start + 1
+		for end < n && w.partKey(b, end) == key {
+			end++
+		}
+		if err := w.writeRows(b, w.partValues(b, start), start, end); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+func (w *FileWriter) partKey(b *column.Batch, row int) string {
+	var sb strings.Builder
+	for _, i := range w.partIdx {
+		v := b.Cols[i].Value(row)
+		if v == nil {
+			sb.WriteString("\x00N")
+		} else {
+			fmt.Fprint(&sb, v)
+		}
+		sb.WriteByte(0)
+	}
+	return sb.String()
+}
+
+func (w *FileWriter) partValues(b *column.Batch, row int) map[string]*string {
+	pv := make(map[string]*string, len(w.partCols))
+	for j, i := range w.partIdx {
+		s, err := FormatPartitionValue(w.schema.Fields[i].Type, b.Cols[i].Value(row))
+		if err != nil {
+			s = nil
+		}
+		pv[w.partCols[j]] = s
+	}
+	return pv
+}
+
+// writeRows sends rows [start,end) of b, all in one partition, to that
+// partition's open file.
+func (w *FileWriter) writeRows(b *column.Batch, pv map[string]*string, start, end int) error {
+	dir := partitionDir(w.partCols, pv)
+	f := w.open[dir]
+	for start < end {
+		if f == nil {
+			var err error
+			if f, err = w.newFile(dir, pv); err != nil {
+				return err
+			}
+			w.open[dir] = f
+		}
+		room := w.opts.TargetFileRows - f.stats.rows
+		m := min(int64(end-start), room)
+		view := &column.Batch{Schema: w.data, Cols: make([]*column.Vector, len(w.dataIdx))}
+		for j, i := range w.dataIdx {
+			view.Cols[j] = b.Cols[i]
+		}
+		if start == 0 && int(m) == b.Len() {
+			if err := f.pw.Write(view); err != nil {
+				return err
+			}
+		} else {
+			// copy the row range (parquet writers take whole batches)
+			part := column.NewBatch(w.data, int(m))
+			for r := start; r < start+int(m); r++ {
+				part.AppendRow(view, r)
+			}
+			view = part
+			if err := f.pw.Write(view); err != nil {
+				return err
+			}
+		}
+		f.stats.add(view, 0, view.Len())
+		start += int(m)
+		if f.stats.rows >= w.opts.TargetFileRows {
+			if err := w.closeFile(f); err != nil {
+				return err
+			}
+			delete(w.open, dir)
+			f = nil
+		}
+	}
+	return nil
+}
+
+func (w *FileWriter) newFile(dir string, pv map[string]*string) (*openFile, error) {
+	name := fmt.Sprintf("%spart-%05d-%s.c000.zstd.parquet", dir, w.seq, uuid.NewString())
+	w.seq++
+	up, err := w.table.store.Create(w.ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("create data file %s: %w", name, err)
+	}
+	cw := &countingWriter{w: up}
+	pw, err := parquetio.NewWriter(cw, w.data, w.opts.Parquet)
+	if err != nil {
+		up.Abort()
+		return nil, err
+	}
+	return &openFile{name: name, values: pv, up: up, cw: cw, pw: pw, stats: newStatsAcc(w.data, w.numIdx, w.statsCol)}, nil
+}
+
+func (w *FileWriter) closeFile(f *openFile) error {
+	if err := f.pw.Close(); err != nil {
+		f.up.Abort()
+		return err
+	}
+	if err := f.up.Close(); err != nil {
+		return fmt.Errorf("write data file %s: %w", f.name, err)
+	}
+	pv := f.values
+	if pv == nil {
+		pv = map[string]*string{}
+	}
+	w.adds = append(w.adds, &Add{
+		Path: encodePath(f.name), PartitionValues: pv, Size: f.cw.n,
+		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: f.stats.json(),
+	})
+	return nil
+}
+
+// Close finishes every open file and returns their add actions, sorted by path.
+func (w *FileWriter) Close() ([]*Add, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	dirs := make([]string, 0, len(w.open))
+	for d := range w.open {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		if err := w.closeFile(w.open[d]); err != nil {
+			w.err = err
+			w.Abort()
+			return nil, err
+		}
+		delete(w.open, d)
+	}
+	slices.SortFunc(w.adds, func(a, b *Add) int { return strings.Compare(a.Path, b.Path) })
+	return w.adds, nil
+}
+
+// Abort discards files still being written. Files already closed stay on
+// storage but are never referenced by the log (VACUUM removes them).
+func (w *FileWriter) Abort() {
+	for d, f := range w.open {
+		f.up.Abort()
+		delete(w.open, d)
+	}
+}
