@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
@@ -29,7 +30,12 @@ type Snapshot struct {
 	domains    map[string]DomainMetadata
 
 	timestamp time.Time // commit timestamp of this version
-	sorted    []*Add    // lazily sorted view of files
+
+	// sorted is the files sorted by path, built once on first use; a
+	// snapshot is shared by goroutines, so it is guarded by a sync.Once that
+	// apply and clone replace.
+	sortOnce *sync.Once
+	sorted   []*Add
 }
 
 // Version returns the snapshot's table version.
@@ -61,13 +67,14 @@ func (s *Snapshot) Config(key string) (string, bool) {
 
 // Files returns the live data files, sorted by path.
 func (s *Snapshot) Files() []*Add {
-	if s.sorted == nil {
-		s.sorted = make([]*Add, 0, len(s.files))
+	s.sortOnce.Do(func() {
+		sorted := make([]*Add, 0, len(s.files))
 		for _, a := range s.files {
-			s.sorted = append(s.sorted, a)
+			sorted = append(sorted, a)
 		}
-		slices.SortFunc(s.sorted, func(a, b *Add) int { return strings.Compare(a.Path, b.Path) })
-	}
+		slices.SortFunc(sorted, func(a, b *Add) int { return strings.Compare(a.Path, b.Path) })
+		s.sorted = sorted
+	})
 	return s.sorted
 }
 
@@ -303,6 +310,7 @@ func (t *Table) replayFrom(ctx context.Context, l *logListing, target, cpVersion
 		}
 	}
 	s := &Snapshot{
+		sortOnce:   new(sync.Once),
 		table:      t,
 		version:    target,
 		files:      make(map[string]*Add),
@@ -434,7 +442,7 @@ func (t *Table) readCommit(ctx context.Context, v int64) ([]Action, error) {
 
 // apply reconciles actions into the snapshot's state (newest wins).
 func (s *Snapshot) apply(acts []Action) {
-	s.sorted = nil
+	s.sorted, s.sortOnce = nil, new(sync.Once)
 	for i := range acts {
 		a := &acts[i]
 		switch {

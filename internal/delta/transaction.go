@@ -1,11 +1,13 @@
 package delta
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -160,6 +162,13 @@ func (tx *Transaction) Commit(ctx context.Context) (*Snapshot, error) {
 			break
 		}
 		if !errors.Is(err, storage.ErrExist) {
+			// The outcome is unknown (storage.Store.PutIfAbsent): the
+			// commit landed if the log holds our bytes (they carry a
+			// fresh txnId, so no other writer's commit can match).
+			if got, gerr := t.store.Get(ctx, CommitName(version)); gerr == nil && bytes.Equal(got, body) {
+				tx.committed = true
+				break
+			}
 			return nil, fmt.Errorf("commit version %d: %w", version, err)
 		}
 		if attempt >= t.opts.MaxCommitAttempts {
@@ -381,6 +390,6 @@ func (s *Snapshot) clone() *Snapshot {
 	for k, v := range s.domains {
 		c.domains[k] = v
 	}
-	c.sorted = nil
+	c.sorted, c.sortOnce = nil, new(sync.Once)
 	return &c
 }

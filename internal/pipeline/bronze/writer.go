@@ -1,0 +1,129 @@
+package bronze
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// BatchRows is the number of lines per batch handed to a writer.
+const BatchRows = 16384
+
+// writeOptions are the bronze file settings: big files, zstd, dictionary
+// encoding for the per-batch constant columns.
+func writeOptions() delta.WriteOptions {
+	return delta.WriteOptions{
+		TargetFileRows: 1 << 20,
+		Parquet: parquetio.WriterOptions{
+			RowGroupRows: 1 << 17,
+			Dictionary:   []string{"source", "ingest_batch_id"},
+		},
+	}
+}
+
+// parallelWriter writes bronze batches on several goroutines, each with its
+// own data files, and collects the add actions.
+type parallelWriter struct {
+	in   chan *column.Batch
+	free chan *column.Batch
+	eg   *errgroup.Group
+	ctx  context.Context
+	mu   sync.Mutex
+	adds []*delta.Add
+	once sync.Once
+}
+
+func (w *parallelWriter) closeInput() { w.once.Do(func() { close(w.in) }) }
+
+func newParallelWriter(ctx context.Context, snap *delta.Snapshot, workers int) *parallelWriter {
+	workers = max(1, workers)
+	eg, ctx := errgroup.WithContext(ctx)
+	w := &parallelWriter{in: make(chan *column.Batch, workers), free: make(chan *column.Batch, 2*workers+1), eg: eg, ctx: ctx}
+	for range cap(w.free) {
+		w.free <- column.NewBatch(pipeline.BronzeSchema, BatchRows)
+	}
+	for range workers {
+		eg.Go(func() error {
+			fw, err := snap.NewFileWriter(ctx, writeOptions())
+			if err != nil {
+				return err
+			}
+			for b := range w.in {
+				if err := fw.Write(b); err != nil {
+					return err
+				}
+				b.Reset()
+				w.free <- b
+			}
+			if err := ctx.Err(); err != nil {
+				fw.Abort()
+				return err
+			}
+			adds, err := fw.Close()
+			if err != nil {
+				return err
+			}
+			w.mu.Lock()
+			w.adds = append(w.adds, adds...)
+			w.mu.Unlock()
+			return nil
+		})
+	}
+	return w
+}
+
+// batch returns an empty batch to fill (blocking while all are in flight).
+func (w *parallelWriter) batch() (*column.Batch, error) {
+	select {
+	case b := <-w.free:
+		return b, nil
+	case <-w.ctx.Done():
+		return nil, w.fail()
+	}
+}
+
+// send hands a filled batch to the writers.
+func (w *parallelWriter) send(b *column.Batch) error {
+	if b.Len() == 0 {
+		w.free <- b
+		return nil
+	}
+	select {
+	case w.in <- b:
+		return nil
+	case <-w.ctx.Done():
+		return w.fail()
+	}
+}
+
+func (w *parallelWriter) fail() error {
+	w.closeInput()
+	if err := w.eg.Wait(); err != nil {
+		return err
+	}
+	return w.ctx.Err()
+}
+
+// close waits for the writers and returns every file written.
+func (w *parallelWriter) close() ([]*delta.Add, error) {
+	w.closeInput()
+	if err := w.eg.Wait(); err != nil {
+		return nil, fmt.Errorf("write bronze files: %w", err)
+	}
+	return w.adds, nil
+}
+
+// appendLine adds one raw line with its metadata to a bronze batch.
+func appendLine(b *column.Batch, line []byte, ingestTS int64, source, batchID string) {
+	b.Cols[0].AppendBytes(line)
+	b.Cols[1].AppendInt(ingestTS)
+	b.Cols[2].AppendString(source)
+	b.Cols[3].AppendString(batchID)
+}

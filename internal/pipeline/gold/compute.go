@@ -1,0 +1,213 @@
+package gold
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// maxDecimal18 is the largest unscaled decimal(18,2).
+const maxDecimal18 = 999_999_999_999_999_999
+
+// Funnel is one day of gold_mart_funnel_daily.
+type Funnel struct {
+	Date     int64    // days since the epoch
+	Sessions [5]int64 // distinct sessions per step of pipeline.FunnelSteps
+}
+
+// Rates returns the step conversion rates (NaN where the denominator is 0):
+// page→product, product→cart, cart→checkout, checkout→purchase, page→purchase.
+func (f Funnel) Rates() [5]float64 {
+	div := func(a, b int64) float64 {
+		if b == 0 {
+			return math.NaN()
+		}
+		return float64(a) / float64(b)
+	}
+	s := f.Sessions
+	return [5]float64{div(s[1], s[0]), div(s[2], s[1]), div(s[3], s[2]), div(s[4], s[3]), div(s[4], s[0])}
+}
+
+// Revenue is one row of gold_mart_revenue_daily.
+type Revenue struct {
+	Date     int64
+	Currency string // "" = null currency
+	Orders   int64
+	Units    int64
+	Revenue  int64 // cents; Overflow when it does not fit decimal(18,2)
+	Overflow bool
+}
+
+// Day is everything gold holds for one event_date.
+type Day struct {
+	Date      int64
+	Funnel    Funnel
+	Revenue   []Revenue     // sorted by currency
+	Purchases *column.Batch // FactPurchasesSchema rows
+}
+
+// revenueOf returns price × quantity in cents, or false when it does not
+// fit decimal(18,2) (the row's revenue is then null).
+func revenueOf(priceCents int64, qty int64) (int64, bool) {
+	if priceCents == 0 || qty == 0 {
+		return 0, true
+	}
+	r := priceCents * qty
+	if r/qty != priceCents || r > maxDecimal18 || r < -maxDecimal18 {
+		return 0, false
+	}
+	return r, true
+}
+
+var stepIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, s := range pipeline.FunnelSteps {
+		m[s] = i
+	}
+	return m
+}()
+
+// ComputeDay reads the silver partition of one date and computes its gold rows.
+func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, error) {
+	sc, err := silver.Scan(delta.ScanOptions{Filter: delta.Eq("event_date", date), BatchRows: 8192})
+	if err != nil {
+		return nil, err
+	}
+	day := &Day{Date: date, Funnel: Funnel{Date: date}, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
+	var sessions [5]map[string]struct{}
+	for i := range sessions {
+		sessions[i] = map[string]struct{}{}
+	}
+	type acc struct {
+		orders   map[string]struct{}
+		units    int64
+		revenue  int64
+		overflow bool
+	}
+	byCur := map[string]*acc{}
+	fact := day.Purchases
+	err = sc.Each(ctx, func(b *column.Batch) error {
+		names, sess := b.Cols[pipeline.SEventName], b.Cols[pipeline.SSessionID]
+		dates := b.Cols[pipeline.SEventDate]
+		for r := 0; r < b.Len(); r++ {
+			if dates.IsNull(r) || dates.Ints[r] != date {
+				continue
+			}
+			if names.IsNull(r) {
+				continue
+			}
+			step, ok := stepIndex[string(names.Bytes(r))]
+			if !ok {
+				continue
+			}
+			if !sess.IsNull(r) {
+				s := sessions[step]
+				if _, seen := s[string(sess.Bytes(r))]; !seen {
+					s[string(sess.Bytes(r))] = struct{}{}
+				}
+			}
+			if step != 4 {
+				continue
+			}
+			// A purchase: one fact row, and the revenue mart.
+			fact.Cols[0].AppendFrom(b.Cols[pipeline.SOrderID], r)
+			c := 1
+			for i := range b.Cols {
+				if i == pipeline.SOrderID {
+					continue
+				}
+				fact.Cols[c].AppendFrom(b.Cols[i], r)
+				c++
+			}
+			price, qty := b.Cols[pipeline.SPrice], b.Cols[pipeline.SQuantity]
+			rev, fits := int64(0), false
+			if !price.IsNull(r) && !qty.IsNull(r) {
+				rev, fits = revenueOf(price.Ints[r], qty.Ints[r])
+			}
+			if fits {
+				fact.Cols[c].AppendInt(rev)
+			} else {
+				fact.Cols[c].AppendNull()
+			}
+			cur := ""
+			if cc := b.Cols[pipeline.SCurrency]; !cc.IsNull(r) {
+				cur = cc.Str(r)
+			}
+			a := byCur[cur]
+			if a == nil {
+				a = &acc{orders: map[string]struct{}{}}
+				byCur[cur] = a
+			}
+			if o := b.Cols[pipeline.SOrderID]; !o.IsNull(r) {
+				a.orders[o.Str(r)] = struct{}{}
+			}
+			if !qty.IsNull(r) {
+				a.units += qty.Ints[r]
+			}
+			switch {
+			case !fits:
+				a.overflow = true
+			case !a.overflow:
+				sum := a.revenue + rev
+				if sum > maxDecimal18 || sum < -maxDecimal18 {
+					a.overflow = true
+				}
+				a.revenue = sum
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read silver %s: %w", delta.FormatDate(date), err)
+	}
+	for i := range sessions {
+		day.Funnel.Sessions[i] = int64(len(sessions[i]))
+	}
+	curs := make([]string, 0, len(byCur))
+	for c := range byCur {
+		curs = append(curs, c)
+	}
+	slices.Sort(curs)
+	for _, c := range curs {
+		a := byCur[c]
+		day.Revenue = append(day.Revenue, Revenue{Date: date, Currency: c, Orders: int64(len(a.orders)), Units: a.units, Revenue: a.revenue, Overflow: a.overflow})
+	}
+	return day, nil
+}
+
+// AppendFunnel adds one funnel row to a FunnelDailySchema batch.
+func AppendFunnel(b *column.Batch, f Funnel) {
+	b.Cols[0].AppendInt(f.Date)
+	for i, n := range f.Sessions {
+		b.Cols[1+i].AppendInt(n)
+	}
+	for i, r := range f.Rates() {
+		if math.IsNaN(r) {
+			b.Cols[6+i].AppendNull()
+		} else {
+			b.Cols[6+i].AppendFloat(r)
+		}
+	}
+}
+
+// AppendRevenue adds one revenue row to a RevenueDailySchema batch.
+func AppendRevenue(b *column.Batch, r Revenue) {
+	b.Cols[0].AppendInt(r.Date)
+	if r.Currency == "" {
+		b.Cols[1].AppendNull()
+	} else {
+		b.Cols[1].AppendString(r.Currency)
+	}
+	b.Cols[2].AppendInt(r.Orders)
+	b.Cols[3].AppendInt(r.Units)
+	if r.Overflow {
+		b.Cols[4].AppendNull()
+	} else {
+		b.Cols[4].AppendInt(r.Revenue)
+	}
+}

@@ -1,0 +1,288 @@
+package gold
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// Options configure a run.
+type Options struct {
+	Workers     int // dates computed concurrently; default GOMAXPROCS
+	MaxAttempts int // reruns after a commit conflict (default 5)
+}
+
+// Result reports a run.
+type Result struct {
+	SilverFrom, SilverTo int64
+	Skipped              bool
+	Dates                []int64 // event_dates recomputed
+	FactRows             int64
+	FunnelRows           int
+	RevenueRows          int
+	Versions             map[string]int64 // table → version after the run
+	LatestFunnel         *Funnel          // the most recent date recomputed
+}
+
+// Run executes silver_to_gold once, retrying after commit conflicts.
+func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 5
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := run(ctx, wh, opts)
+		if err != nil && errors.Is(err, delta.ErrConflict) && attempt < opts.MaxAttempts {
+			continue
+		}
+		return res, err
+	}
+}
+
+func txnOr(s *delta.Snapshot) int64 {
+	if v, ok := s.TxnVersion(pipeline.AppGold); ok {
+		return v
+	}
+	return -1
+}
+
+func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, error) {
+	silver, err := wh.Snapshot(ctx, pipeline.Silver)
+	if err != nil {
+		return nil, fmt.Errorf("read silver: %w", err)
+	}
+	if silver == nil {
+		return nil, fmt.Errorf("silver table %s.%s does not exist yet: run the bronze_to_silver task first", pipeline.Schema, pipeline.Silver)
+	}
+	names := []string{pipeline.FactPurchases, pipeline.FunnelDaily, pipeline.RevenueDaily}
+	snaps := map[string]*delta.Snapshot{}
+	target := silver.Version()
+	from := target
+	res := &Result{SilverTo: target, Versions: map[string]int64{}}
+	for _, n := range names {
+		def, _ := pipeline.Def(n)
+		s, err := wh.Ensure(ctx, def)
+		if err != nil {
+			return nil, err
+		}
+		snaps[n] = s
+		res.Versions[n] = s.Version()
+		from = min(from, txnOr(s))
+	}
+	res.SilverFrom = from
+	if from >= target {
+		res.Skipped = true
+		return res, nil
+	}
+	dates, err := affectedDates(ctx, silver, from, target)
+	if err != nil {
+		return nil, err
+	}
+	res.Dates = dates
+
+	days := make([]*Day, len(dates))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(opts.Workers)
+	for i, d := range dates {
+		eg.Go(func() error {
+			day, err := ComputeDay(ectx, silver, d)
+			days[i] = day
+			return err
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	if len(days) > 0 {
+		f := days[len(days)-1].Funnel
+		res.LatestFunnel = &f
+	}
+
+	// gold_fact_purchases: replace the affected date partitions.
+	if s := snaps[pipeline.FactPurchases]; txnOr(s) < target {
+		vals := make([]any, len(dates))
+		for i, d := range dates {
+			vals[i] = d
+		}
+		batches := make([]*column.Batch, 0, len(days))
+		for _, d := range days {
+			res.FactRows += int64(d.Purchases.Len())
+			batches = append(batches, d.Purchases)
+		}
+		r, err := s.ReplaceWhere(ctx, delta.In("event_date", vals...), delta.Batches(batches...), delta.CommitOptions{
+			AppID: pipeline.AppGold, AppVersion: target,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", pipeline.FactPurchases, err)
+		}
+		res.Versions[pipeline.FactPurchases] = r.Version
+	}
+	// The marts are small (a row per date, or per date and currency):
+	// rewrite them whole with the affected dates replaced.
+	if s := snaps[pipeline.FunnelDaily]; txnOr(s) < target {
+		b := column.NewBatch(pipeline.FunnelDailySchema, len(days))
+		for _, d := range days {
+			AppendFunnel(b, d.Funnel)
+		}
+		v, n, err := replaceDates(ctx, s, dates, b, target)
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", pipeline.FunnelDaily, err)
+		}
+		res.Versions[pipeline.FunnelDaily], res.FunnelRows = v, n
+	}
+	if s := snaps[pipeline.RevenueDaily]; txnOr(s) < target {
+		b := column.NewBatch(pipeline.RevenueDailySchema, len(days))
+		for _, d := range days {
+			for _, r := range d.Revenue {
+				AppendRevenue(b, r)
+			}
+		}
+		v, n, err := replaceDates(ctx, s, dates, b, target)
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", pipeline.RevenueDaily, err)
+		}
+		res.Versions[pipeline.RevenueDaily], res.RevenueRows = v, n
+	}
+	return res, nil
+}
+
+// affectedDates returns the event_dates of silver files added or removed
+// in versions (from, to]; when those commits are gone, every date.
+func affectedDates(ctx context.Context, silver *delta.Snapshot, from, to int64) ([]int64, error) {
+	set := map[int64]bool{}
+	addPV := func(pv map[string]*string) error {
+		v, err := delta.ParsePartitionValue(column.TypeDate, pv["event_date"])
+		if err != nil {
+			return err
+		}
+		if d, ok := v.(int64); ok {
+			set[d] = true
+		}
+		return nil
+	}
+	changes, err := silver.Table().Changes(ctx, from, to)
+	switch {
+	case err == nil:
+		for _, c := range changes {
+			for _, a := range c.Actions {
+				switch {
+				case a.Add != nil && a.Add.DataChange:
+					err = addPV(a.Add.PartitionValues)
+				case a.Remove != nil && a.Remove.DataChange:
+					err = addPV(a.Remove.PartitionValues)
+				}
+				if err != nil {
+					return nil, err
+				}
+			}
+		}
+	case errors.Is(err, delta.ErrVersionNotFound):
+		for _, a := range silver.Files() {
+			if err := addPV(a.PartitionValues); err != nil {
+				return nil, err
+			}
+		}
+	default:
+		return nil, fmt.Errorf("read silver log: %w", err)
+	}
+	dates := make([]int64, 0, len(set))
+	for d := range set {
+		dates = append(dates, d)
+	}
+	slices.Sort(dates)
+	return dates, nil
+}
+
+// replaceDates rewrites a small unpartitioned mart: its rows outside dates
+// are kept, the rows of fresh replace those of dates, in one commit.
+func replaceDates(ctx context.Context, s *delta.Snapshot, dates []int64, fresh *column.Batch, target int64) (int64, int, error) {
+	out := column.NewBatch(s.Schema(), fresh.Len())
+	sc, err := s.Scan(delta.ScanOptions{})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = sc.Each(ctx, func(b *column.Batch) error {
+		dv := b.Cols[0]
+		for r := 0; r < b.Len(); r++ {
+			if !dv.IsNull(r) {
+				if _, hit := slices.BinarySearch(dates, dv.Ints[r]); hit {
+					continue
+				}
+			}
+			out.AppendRow(b, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	for r := 0; r < fresh.Len(); r++ {
+		out.AppendRow(fresh, r)
+	}
+	adds, err := s.WriteAll(ctx, delta.Batches(sortRows(out)), delta.WriteOptions{})
+	if err != nil {
+		return 0, 0, err
+	}
+	tx := s.NewTransaction("WRITE")
+	tx.SetParameter("mode", "Overwrite")
+	tx.SetParameter("replacedDates", fmt.Sprint(len(dates)))
+	tx.ReadWholeTable()
+	tx.Remove(s.Files()...)
+	tx.Add(adds...)
+	tx.SetTxn(pipeline.AppGold, target)
+	next, err := tx.Commit(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	return next.Version(), out.Len(), nil
+}
+
+// sortRows orders a mart's rows by their first two columns (date, then
+// currency when there is one), so files read back in a stable order.
+func sortRows(b *column.Batch) *column.Batch {
+	idx := make([]int, b.Len())
+	for i := range idx {
+		idx[i] = i
+	}
+	key := func(i int) (int64, string) {
+		var d int64
+		if !b.Cols[0].IsNull(i) {
+			d = b.Cols[0].Ints[i]
+		}
+		var c string
+		if v := b.Cols[1]; v.Type.Kind == column.String && !v.IsNull(i) {
+			c = v.Str(i)
+		}
+		return d, c
+	}
+	slices.SortStableFunc(idx, func(x, y int) int {
+		dx, cx := key(x)
+		dy, cy := key(y)
+		switch {
+		case dx < dy:
+			return -1
+		case dx > dy:
+			return 1
+		case cx < cy:
+			return -1
+		case cx > cy:
+			return 1
+		}
+		return 0
+	})
+	out := column.NewBatch(b.Schema, b.Len())
+	for _, i := range idx {
+		out.AppendRow(b, i)
+	}
+	return out
+}

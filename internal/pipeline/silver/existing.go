@@ -1,0 +1,152 @@
+package silver
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+)
+
+// keyFilter is a Bloom filter over the candidate keys of a run, so that only
+// silver rows that may be replaced are remembered.
+type keyFilter struct {
+	bits []uint64
+	mask uint64
+}
+
+func newKeyFilter(expected int64) *keyFilter {
+	n := uint64(1 << 16)
+	for n < uint64(expected)*16 {
+		n <<= 1
+	}
+	return &keyFilter{bits: make([]uint64, n/64), mask: n - 1}
+}
+
+func (f *keyFilter) positions(k key) [3]uint64 {
+	a := binary.LittleEndian.Uint64(k[:8])
+	b := binary.LittleEndian.Uint64(k[8:])
+	return [3]uint64{a & f.mask, b & f.mask, (a ^ b>>7) & f.mask}
+}
+
+func (f *keyFilter) add(k key) {
+	for _, p := range f.positions(k) {
+		f.bits[p/64] |= 1 << (p % 64)
+	}
+}
+
+func (f *keyFilter) mayContain(k key) bool {
+	for _, p := range f.positions(k) {
+		if f.bits[p/64]&(1<<(p%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// existingRow locates a silver row whose event_id may be among the candidates.
+type existingRow struct {
+	file     int32
+	row      int32
+	ingestTS int64
+	id       []byte
+}
+
+// existingRows indexes the silver rows that may collide with the run's
+// candidates, and collects the rows the run replaces.
+type existingRows struct {
+	files []*delta.Add
+	m     map[key]existingRow
+	drops map[int32][]int32
+}
+
+// loadExisting reads event_id and ingest_ts of every silver row and keeps
+// those that pass the filter.
+func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter) (*existingRows, error) {
+	e := &existingRows{m: map[key]existingRow{}, drops: map[int32][]int32{}}
+	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id", "ingest_ts"}, BatchRows: 8192})
+	if err != nil {
+		return nil, err
+	}
+	e.files = sc.Files()
+	for fi, a := range e.files {
+		row := int32(0)
+		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
+			ids, ts := b.Cols[0], b.Cols[1]
+			for r := 0; r < b.Len(); r++ {
+				if !ids.IsNull(r) {
+					id := ids.Bytes(r)
+					k := hashID(id)
+					if filter.mayContain(k) {
+						var t int64
+						if !ts.IsNull(r) {
+							t = ts.Ints[r]
+						}
+						e.m[k] = existingRow{file: int32(fi), row: row, ingestTS: t, id: bytes.Clone(id)}
+					}
+				}
+				row++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read silver: %w", err)
+		}
+	}
+	return e, nil
+}
+
+func (e *existingRows) lookup(k key, id []byte) (existingRow, bool) {
+	r, ok := e.m[k]
+	if !ok || !bytes.Equal(r.id, id) {
+		return existingRow{}, false
+	}
+	return r, true
+}
+
+func (e *existingRows) drop(r existingRow) {
+	e.drops[r.file] = append(e.drops[r.file], r.row)
+}
+
+// rewrite writes every file that lost rows again without them, and
+// returns the files to remove.
+func (e *existingRows) rewrite(ctx context.Context, snap *delta.Snapshot, fw *delta.FileWriter) ([]*delta.Add, error) {
+	files := make([]int32, 0, len(e.drops))
+	for f := range e.drops {
+		files = append(files, f)
+	}
+	slices.Sort(files)
+	sc, err := snap.Scan(delta.ScanOptions{BatchRows: 8192})
+	if err != nil {
+		return nil, err
+	}
+	var removed []*delta.Add
+	for _, fi := range files {
+		drop := e.drops[fi]
+		slices.Sort(drop)
+		a := e.files[fi]
+		row := int32(0)
+		out := column.NewBatch(snap.Schema(), 8192)
+		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
+			out.Reset()
+			for r := 0; r < b.Len(); r++ {
+				if _, found := slices.BinarySearch(drop, row); !found {
+					out.AppendRow(b, r)
+				}
+				row++
+			}
+			if out.Len() == 0 {
+				return nil
+			}
+			return fw.Write(out)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("rewrite silver file %s: %w", a.Path, err)
+		}
+		removed = append(removed, a)
+	}
+	return removed, nil
+}

@@ -1,0 +1,146 @@
+package silver
+
+import (
+	"encoding/binary"
+
+	"github.com/zeebo/xxh3"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// key identifies an event_id: its 128-bit xxh3 hash. Two different ids
+// colliding has a probability around 1e-20 for a billion ids.
+type key [16]byte
+
+func hashID(id []byte) key {
+	h := xxh3.Hash128(id)
+	var k key
+	binary.LittleEndian.PutUint64(k[:8], h.Hi)
+	binary.LittleEndian.PutUint64(k[8:], h.Lo)
+	return k
+}
+
+// A record is a valid event in a compact row encoding:
+//
+//	[0:4]   total length (uint32, little endian)
+//	[4:20]  key
+//	[20:28] ingest_ts
+//	[28:36] ordinal (bronze version << 36 | position in that version)
+//	[36:44] event_ts
+//	[44:48] event_date
+//	[48:56] price (cents)
+//	[56:60] quantity
+//	[60:62] presence bits: strings 0..15, price (16), quantity (17) → 3 bytes
+//	then each present string as uvarint length + bytes, in silverStrings
+//	order, then ingest_batch_id.
+const recHeader = 63
+
+// silverStrings are the event's string fields in silver column order.
+var silverStrings = [...]int{
+	pipeline.SEventID, pipeline.SEventName, pipeline.SUserID, pipeline.SSessionID, pipeline.SDeviceType,
+	pipeline.SPlatform, pipeline.SCountry, pipeline.SRegion, pipeline.SCity, pipeline.SUTMSource,
+	pipeline.SUTMMedium, pipeline.SUTMCampaign, pipeline.SProductID, pipeline.SCategory, pipeline.SCurrency,
+	pipeline.SOrderID,
+}
+
+func eventStrings(ev *event.Event) [16][]byte {
+	return [16][]byte{ev.EventID, ev.EventName, ev.UserID, ev.SessionID, ev.DeviceType, ev.Platform,
+		ev.Country, ev.Region, ev.City, ev.UTMSource, ev.UTMMedium, ev.UTMCampaign, ev.ProductID,
+		ev.Category, ev.Currency, ev.OrderID}
+}
+
+// appendRecord encodes a valid event.
+func appendRecord(dst []byte, ev *event.Event, ingestTS, ordinal int64, batchID []byte) []byte {
+	start := len(dst)
+	var hdr [recHeader]byte
+	k := hashID(ev.EventID)
+	copy(hdr[4:20], k[:])
+	binary.LittleEndian.PutUint64(hdr[20:], uint64(ingestTS))
+	binary.LittleEndian.PutUint64(hdr[28:], uint64(ordinal))
+	binary.LittleEndian.PutUint64(hdr[36:], uint64(ev.EventTS))
+	binary.LittleEndian.PutUint32(hdr[44:], uint32(ev.EventDate))
+	binary.LittleEndian.PutUint64(hdr[48:], uint64(ev.Price))
+	binary.LittleEndian.PutUint32(hdr[56:], uint32(ev.Quantity))
+	var bits uint32
+	strs := eventStrings(ev)
+	for i, s := range strs {
+		if s != nil {
+			bits |= 1 << i
+		}
+	}
+	if ev.HasPrice {
+		bits |= 1 << 16
+	}
+	if ev.HasQuantity {
+		bits |= 1 << 17
+	}
+	hdr[60], hdr[61], hdr[62] = byte(bits), byte(bits>>8), byte(bits>>16)
+	dst = append(dst, hdr[:]...)
+	for _, s := range strs {
+		if s != nil {
+			dst = binary.AppendUvarint(dst, uint64(len(s)))
+			dst = append(dst, s...)
+		}
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(batchID)))
+	dst = append(dst, batchID...)
+	binary.LittleEndian.PutUint32(dst[start:], uint32(len(dst)-start))
+	return dst
+}
+
+// rec is a view of one encoded record.
+type rec []byte
+
+func (r rec) key() (k key)     { copy(k[:], r[4:20]); return }
+func (r rec) ingestTS() int64  { return int64(binary.LittleEndian.Uint64(r[20:])) }
+func (r rec) ordinal() int64   { return int64(binary.LittleEndian.Uint64(r[28:])) }
+func (r rec) eventDate() int32 { return int32(binary.LittleEndian.Uint32(r[44:])) }
+func (r rec) bits() uint32     { return uint32(r[60]) | uint32(r[61])<<8 | uint32(r[62])<<16 }
+func recLen(b []byte) int      { return int(binary.LittleEndian.Uint32(b)) }
+func (r rec) beats(o rec) bool {
+	if a, b := r.ingestTS(), o.ingestTS(); a != b {
+		return a > b
+	}
+	return r.ordinal() > o.ordinal()
+}
+
+// eventID returns the record's event_id (the first string, always present).
+func (r rec) eventID() []byte {
+	n, w := binary.Uvarint(r[recHeader:])
+	return r[recHeader+w : recHeader+w+int(n)]
+}
+
+// appendTo decodes the record as one silver row.
+func (r rec) appendTo(b *column.Batch) {
+	bits := r.bits()
+	p := recHeader
+	for i, col := range silverStrings {
+		v := b.Cols[col]
+		if bits&(1<<i) == 0 {
+			v.AppendNull()
+			continue
+		}
+		n, w := binary.Uvarint(r[p:])
+		p += w
+		v.AppendBytes(r[p : p+int(n)])
+		p += int(n)
+	}
+	n, w := binary.Uvarint(r[p:])
+	p += w
+	b.Cols[pipeline.SIngestBatchID].AppendBytes(r[p : p+int(n)])
+	b.Cols[pipeline.SEventTS].AppendInt(int64(binary.LittleEndian.Uint64(r[36:])))
+	b.Cols[pipeline.SEventDate].AppendInt(int64(r.eventDate()))
+	if bits&(1<<16) != 0 {
+		b.Cols[pipeline.SPrice].AppendInt(int64(binary.LittleEndian.Uint64(r[48:])))
+	} else {
+		b.Cols[pipeline.SPrice].AppendNull()
+	}
+	if bits&(1<<17) != 0 {
+		b.Cols[pipeline.SQuantity].AppendInt(int64(int32(binary.LittleEndian.Uint32(r[56:]))))
+	} else {
+		b.Cols[pipeline.SQuantity].AppendNull()
+	}
+	b.Cols[pipeline.SIngestTS].AppendInt(r.ingestTS())
+}

@@ -1,0 +1,486 @@
+package silver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
+	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// Options configure a run of the stage.
+type Options struct {
+	Workers int // parsing goroutines; default GOMAXPROCS
+	// MaxRecordBytes is the contract's record limit (default 1 MiB).
+	MaxRecordBytes int
+	// MaxBucketRows is how many candidate rows are deduplicated in memory at
+	// once; a larger run spills to temporary files (default 2M).
+	MaxBucketRows int64
+	// TempDir holds spill files (default os.TempDir()).
+	TempDir string
+	// MaxAttempts reruns the stage after a commit conflict (default 5).
+	MaxAttempts int
+}
+
+// Result reports a run.
+type Result struct {
+	BronzeFrom, BronzeTo int64 // bronze versions read: (BronzeFrom, BronzeTo]
+	Skipped              bool  // nothing new in bronze
+	RowsRead             int64
+	Valid                int64
+	Quarantined          int64
+	ByReason             map[string]int64
+	Inserted             int64 // rows for event_ids new to silver
+	Updated              int64 // silver rows replaced by a newer copy
+	Superseded           int64 // bronze rows that are not (or no longer) the current silver row
+	SilverVersion        int64
+	QuarantineVersion    int64
+	FilesRewritten       int
+}
+
+// SilverWriteOptions are the silver data file settings.
+func SilverWriteOptions() delta.WriteOptions {
+	return delta.WriteOptions{Parquet: parquetio.WriterOptions{
+		RowGroupRows: 1 << 16,
+		Dictionary: []string{"event_name", "device_type", "platform", "country", "region", "city",
+			"utm_source", "utm_medium", "utm_campaign", "category", "currency", "ingest_batch_id"},
+	}}
+}
+
+// Run executes bronze_to_silver once, retrying after commit conflicts.
+func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = 1 << 20
+	}
+	if opts.MaxBucketRows <= 0 {
+		opts.MaxBucketRows = 2_000_000
+	}
+	if opts.TempDir == "" {
+		opts.TempDir = os.TempDir()
+	}
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 5
+	}
+	for attempt := 1; ; attempt++ {
+		res, err := run(ctx, wh, opts)
+		if err != nil && errors.Is(err, delta.ErrConflict) && attempt < opts.MaxAttempts {
+			continue
+		}
+		return res, err
+	}
+}
+
+// unit is one bronze file to read.
+type unit struct {
+	version int64
+	basePos int64 // position of the file's first row within its version
+	add     *delta.Add
+}
+
+const posBits = 36
+
+func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, error) {
+	bronze, err := wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		return nil, fmt.Errorf("read bronze: %w", err)
+	}
+	if bronze == nil {
+		return nil, fmt.Errorf("bronze table %s.%s does not exist yet: run `lakehouse ingest` or the generate_bronze task first", pipeline.Schema, pipeline.Bronze)
+	}
+	defS, _ := pipeline.Def(pipeline.Silver)
+	defQ, _ := pipeline.Def(pipeline.Quarantine)
+	silverSnap, err := wh.Ensure(ctx, defS)
+	if err != nil {
+		return nil, err
+	}
+	quarSnap, err := wh.Ensure(ctx, defQ)
+	if err != nil {
+		return nil, err
+	}
+	target := bronze.Version()
+	lastS, lastQ := txnOr(silverSnap, -1), txnOr(quarSnap, -1)
+	res := &Result{BronzeTo: target, ByReason: map[string]int64{}, SilverVersion: silverSnap.Version(), QuarantineVersion: quarSnap.Version()}
+	if lastS >= target && lastQ >= target {
+		res.Skipped, res.BronzeFrom = true, target
+		return res, nil
+	}
+	from := min(lastS, lastQ)
+	res.BronzeFrom = from
+	units, expected, err := bronzeUnits(ctx, bronze, from, target)
+	if err != nil {
+		return nil, err
+	}
+	nb := int((expected + opts.MaxBucketRows - 1) / opts.MaxBucketRows)
+	bk, err := newBuckets(nb, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	defer bk.close()
+
+	// Phase 1: parse and validate every new bronze row (in parallel).
+	var qw *quarantineWriter
+	if lastQ < target {
+		if qw, err = newQuarantineWriter(ctx, quarSnap); err != nil {
+			return nil, err
+		}
+	}
+	filter := newKeyFilter(expected)
+	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, filter, res, opts); err != nil {
+		if qw != nil {
+			qw.fw.Abort()
+		}
+		return nil, err
+	}
+
+	// Commit quarantine first: its txn lets a retry skip what it holds.
+	if qw != nil {
+		v, err := qw.commit(ctx, target, res.Quarantined)
+		if err != nil {
+			return nil, err
+		}
+		res.QuarantineVersion = v
+	}
+	if lastS >= target {
+		return res, nil
+	}
+
+	// Phase 2: dedupe per bucket against silver, write the winners.
+	existing, err := loadExisting(ctx, silverSnap, filter)
+	if err != nil {
+		return nil, err
+	}
+	fw, err := silverSnap.NewFileWriter(ctx, SilverWriteOptions())
+	if err != nil {
+		return nil, err
+	}
+	em := newEmitter(fw)
+	for i := 0; i < bk.n; i++ {
+		data, err := bk.load(i)
+		if err != nil {
+			fw.Abort()
+			return nil, err
+		}
+		if err := dedupeBucket(data, existing, em, res); err != nil {
+			fw.Abort()
+			return nil, err
+		}
+		bk.release(i)
+	}
+	if err := em.flush(); err != nil {
+		fw.Abort()
+		return nil, err
+	}
+	// Rewrite the files that held replaced rows, without those rows.
+	rewritten, err := existing.rewrite(ctx, silverSnap, fw)
+	if err != nil {
+		fw.Abort()
+		return nil, err
+	}
+	adds, err := fw.Close()
+	if err != nil {
+		return nil, err
+	}
+	res.FilesRewritten = len(rewritten)
+	tx := silverSnap.NewTransaction("MERGE")
+	tx.SetParameter("predicate", "target.event_id = source.event_id")
+	tx.SetParameter("bronzeVersions", fmt.Sprintf("(%d, %d]", from, target))
+	tx.ReadWholeTable()
+	tx.Remove(rewritten...)
+	tx.Add(adds...)
+	tx.SetTxn(pipeline.AppSilver, target)
+	tx.SetMetric("numTargetRowsInserted", res.Inserted)
+	tx.SetMetric("numTargetRowsUpdated", res.Updated)
+	tx.SetMetric("numSourceRowsSuperseded", res.Superseded)
+	tx.SetMetric("numOutputFiles", int64(len(adds)))
+	tx.SetMetric("numRemovedFiles", int64(len(rewritten)))
+	next, err := tx.Commit(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("commit silver: %w", err)
+	}
+	res.SilverVersion = next.Version()
+	return res, nil
+}
+
+func txnOr(s *delta.Snapshot, def int64) int64 {
+	if v, ok := s.TxnVersion(pipeline.AppSilver); ok {
+		return v
+	}
+	return def
+}
+
+// bronzeUnits lists the bronze files added in versions (from, to], with
+// their position in their version, and the number of rows they hold.
+func bronzeUnits(ctx context.Context, bronze *delta.Snapshot, from, to int64) ([]unit, int64, error) {
+	var units []unit
+	var rows int64
+	changes, err := bronze.Table().Changes(ctx, from, to)
+	if err != nil {
+		if !errors.Is(err, delta.ErrVersionNotFound) {
+			return nil, 0, fmt.Errorf("read bronze log: %w", err)
+		}
+		// The commits were cleaned up: diff the two snapshots instead (the
+		// files then all count as the target version, in path order).
+		var old map[string]bool
+		if from >= 0 {
+			prev, err := bronze.Table().SnapshotAt(ctx, from)
+			if err != nil {
+				return nil, 0, fmt.Errorf("read bronze at version %d: %w", from, err)
+			}
+			old = map[string]bool{}
+			for _, a := range prev.Files() {
+				old[a.Path] = true
+			}
+		}
+		changes = []delta.VersionChanges{{Version: to}}
+		for _, a := range bronze.Files() {
+			if !old[a.Path] {
+				changes[0].Actions = append(changes[0].Actions, delta.Action{Add: a})
+			}
+		}
+	}
+	for _, c := range changes {
+		var pos int64
+		for _, a := range c.Actions {
+			if a.Add == nil || !a.Add.DataChange {
+				continue
+			}
+			n, ok := a.Add.NumRecords()
+			if !ok {
+				return nil, 0, fmt.Errorf("bronze file %s has no row count in its stats", a.Add.Path)
+			}
+			units = append(units, unit{version: c.Version, basePos: pos, add: a.Add})
+			pos += n
+			rows += n
+		}
+	}
+	return units, rows, nil
+}
+
+var bronzeCols = []string{"raw_json", "ingest_ts", "ingest_batch_id"}
+
+// parseUnits validates every row of the units on opts.Workers goroutines.
+func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, lastQ int64, qw *quarantineWriter,
+	bk *buckets, filter *keyFilter, res *Result, opts Options) error {
+	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096})
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex // guards res, bk, filter
+	next := make(chan unit)
+	eg, ctx := errgroup.WithContext(ctx)
+	eg.Go(func() error {
+		defer close(next)
+		for _, u := range units {
+			select {
+			case next <- u:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		return nil
+	})
+	for range opts.Workers {
+		eg.Go(func() error {
+			p := event.NewParser(event.ParserOptions{MaxRecordBytes: opts.MaxRecordBytes})
+			var ev event.Event
+			local := Result{ByReason: map[string]int64{}}
+			bufs := make([][]byte, bk.n)
+			counts := make([]int64, bk.n)
+			var keys []key
+			var reason []byte
+			flush := func(force bool) error {
+				mu.Lock()
+				defer mu.Unlock()
+				for i := range bufs {
+					if len(bufs[i]) > 0 && (force || len(bufs[i]) > 1<<20) {
+						if err := bk.add(i, bufs[i], counts[i]); err != nil {
+							return err
+						}
+						bufs[i], counts[i] = bufs[i][:0], 0
+					}
+				}
+				for _, k := range keys {
+					filter.add(k)
+				}
+				keys = keys[:0]
+				return nil
+			}
+			for u := range next {
+				pos := u.basePos
+				err := sc.ReadFile(ctx, u.add, func(b *column.Batch) error {
+					raw, ts, bid := b.Cols[0], b.Cols[1], b.Cols[2]
+					for r := 0; r < b.Len(); r++ {
+						ordinal := u.version<<posBits | pos
+						pos++
+						local.RowsRead++
+						var line []byte
+						if !raw.IsNull(r) {
+							line = raw.Bytes(r)
+						}
+						var ingestTS int64
+						if !ts.IsNull(r) {
+							ingestTS = ts.Ints[r]
+						}
+						var batchID []byte
+						if !bid.IsNull(r) {
+							batchID = bid.Bytes(r)
+						}
+						reasons := p.Parse(line, &ev)
+						if !reasons.Valid() {
+							if u.version > lastQ {
+								reason = reasons.AppendString(reason[:0])
+								local.ByReason[string(reason)]++
+								if err := qw.add(line, reason, ingestTS, batchID, ts.IsNull(r), bid.IsNull(r)); err != nil {
+									return err
+								}
+							}
+							continue
+						}
+						local.Valid++
+						if u.version <= lastS {
+							continue
+						}
+						i := 0
+						if bk.n > 1 {
+							i = bk.bucketOf(hashID(ev.EventID))
+						}
+						bufs[i] = appendRecord(bufs[i], &ev, ingestTS, ordinal, batchID)
+						counts[i]++
+						keys = append(keys, hashID(ev.EventID))
+						if len(bufs[i]) > 1<<20 || len(keys) > 1<<14 {
+							if err := flush(false); err != nil {
+								return err
+							}
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					return fmt.Errorf("bronze file %s: %w", u.add.Path, err)
+				}
+			}
+			if err := flush(true); err != nil {
+				return err
+			}
+			mu.Lock()
+			res.RowsRead += local.RowsRead
+			res.Valid += local.Valid
+			for k, v := range local.ByReason {
+				res.ByReason[k] += v
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return err
+	}
+	// Count only rows of versions quarantine had not seen.
+	res.Quarantined = 0
+	if qw != nil {
+		res.Quarantined = qw.rows
+	}
+	return nil
+}
+
+// emitter groups winning rows by event_date into batches for the writer.
+type emitter struct {
+	fw      *delta.FileWriter
+	byDate  map[int32]*column.Batch
+	written int64
+}
+
+func newEmitter(fw *delta.FileWriter) *emitter {
+	return &emitter{fw: fw, byDate: map[int32]*column.Batch{}}
+}
+
+func (e *emitter) emit(r rec) error {
+	d := r.eventDate()
+	b := e.byDate[d]
+	if b == nil {
+		b = column.NewBatch(pipeline.SilverSchema, 8192)
+		e.byDate[d] = b
+	}
+	r.appendTo(b)
+	e.written++
+	if b.Len() >= 8192 {
+		if err := e.fw.Write(b); err != nil {
+			return err
+		}
+		b.Reset()
+	}
+	return nil
+}
+
+func (e *emitter) flush() error {
+	dates := make([]int32, 0, len(e.byDate))
+	for d := range e.byDate {
+		dates = append(dates, d)
+	}
+	slices.Sort(dates)
+	for _, d := range dates {
+		if b := e.byDate[d]; b.Len() > 0 {
+			if err := e.fw.Write(b); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	return nil
+}
+
+// dedupeBucket keeps the best copy of each event_id among the records and
+// against the existing silver rows, and emits the winners.
+func dedupeBucket(data []byte, existing *existingRows, em *emitter, res *Result) error {
+	best := make(map[key]int, len(data)/300)
+	var order []int
+	for off := 0; off < len(data); {
+		n := recLen(data[off:])
+		r := rec(data[off : off+n])
+		k := r.key()
+		if prev, ok := best[k]; ok {
+			res.Superseded++
+			if r.beats(rec(data[prev : prev+recLen(data[prev:])])) {
+				best[k] = off
+			}
+		} else {
+			best[k] = off
+			order = append(order, off)
+		}
+		off += n
+	}
+	for _, off := range order {
+		r := rec(data[off : off+recLen(data[off:])])
+		k := r.key()
+		if best[k] != off {
+			r = rec(data[best[k] : best[k]+recLen(data[best[k]:])])
+		}
+		if old, ok := existing.lookup(k, r.eventID()); ok {
+			res.Superseded++
+			if old.ingestTS > r.ingestTS() {
+				continue // the row already in silver is newer
+			}
+			existing.drop(old)
+			res.Updated++
+		} else {
+			res.Inserted++
+		}
+		if err := em.emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
