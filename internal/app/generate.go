@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,8 +34,9 @@ func (a *App) GenerateFiles(ctx context.Context, dir string, files int, cfg gen.
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("generate: %w", err)
 	}
-	n := g.NumChunks()
-	files = min(files, max(1, n))
+	if int64(files) > max(1, cfg.Rows) {
+		files = int(max(1, cfg.Rows))
+	}
 	res := &GenerateFilesResult{Manifest: gen.NewManifest()}
 	type out struct {
 		f *os.File
@@ -51,11 +53,38 @@ func (a *App) GenerateFiles(ctx context.Context, dir string, files int, cfg gen.
 		outs[i] = out{f, bufio.NewWriterSize(f, 4<<20)}
 		res.Files = append(res.Files, name)
 	}
-	// Chunk i goes to file i*files/n: contiguous ranges, in order.
-	err = gen.GenerateChunks(ctx, g, a.workers(), func(i int, data []byte, m gen.Manifest) error {
+	// File k holds lines [k*rows/files, (k+1)*rows/files): the files
+	// concatenated are the generator's stream.
+	var line int64
+	cur := 0
+	boundary := func(k int) int64 { return int64(k+1) * cfg.Rows / int64(files) }
+	err = gen.GenerateChunks(ctx, g, a.workers(), func(_ int, data []byte, m gen.Manifest) error {
 		res.Manifest.Merge(m)
-		_, err := outs[i*files/max(1, n)].w.Write(data)
-		return err
+		for len(data) > 0 {
+			for cur < files-1 && line >= boundary(cur) {
+				cur++
+			}
+			take := len(data)
+			if cur < files-1 {
+				need := boundary(cur) - line
+				take = 0
+				for need > 0 && take < len(data) {
+					i := bytes.IndexByte(data[take:], '\n')
+					if i < 0 {
+						take = len(data)
+						break
+					}
+					take += i + 1
+					need--
+				}
+			}
+			line += int64(bytes.Count(data[:take], []byte{'\n'}))
+			if _, err := outs[cur].w.Write(data[:take]); err != nil {
+				return err
+			}
+			data = data[take:]
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("generate: %w", err)

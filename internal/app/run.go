@@ -195,7 +195,7 @@ func WriteSummary(w io.Writer, s *Summary, format string) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Tasks")
 	for _, t := range s.Tasks {
-		line := fmt.Sprintf("  %-18s %-9s %8s", t.Task, t.State, seconds(t.Seconds))
+		line := fmt.Sprintf("  %-18s %-15s %8s", t.Task, t.State, seconds(t.Seconds))
 		if n := max(t.RowsIn, t.RowsOut); n > 0 {
 			line += fmt.Sprintf("  %12s rows  %12s rows/s", thousands(n), thousands(int64(t.RowsPerSecond())))
 		}
