@@ -2,15 +2,18 @@ package delta
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
 )
 
 // Stats are the per-file statistics of an add action.
@@ -81,165 +84,117 @@ const (
 	defaultIndexedCols = 32
 )
 
-// statsAcc accumulates column statistics for one data file.
-type statsAcc struct {
-	rows int64
-	cols []colAcc
+// statsPlan says which columns of a data file get statistics, following
+// Spark's defaults: min/max for the first numIndexed leaf columns (or the
+// explicit statsCols list) of skipping-eligible types; nullCount for those
+// columns too.
+type statsPlan struct {
+	cols   []int // positions in the file schema
+	bounds []string
 }
 
-type colAcc struct {
-	name   string
-	idx    int // position in the written schema
-	typ    *column.Type
-	minmax bool // skipping-eligible type
-	nulls  int64
-	has    bool // a non-null value was seen
-	bad    bool // NaN or ±Inf seen: no float bounds
-	minI   int64
-	maxI   int64
-	minF   float64
-	maxF   float64
-	minS   []byte
-	maxS   []byte
-}
-
-// newStatsAcc prepares statistics for the columns of schema (the file's
-// columns, partition columns excluded) following Spark's defaults: the first
-// numIndexed leaf columns, or the explicit statsCols list.
-func newStatsAcc(schema *column.Schema, numIndexed int, statsCols []string) *statsAcc {
-	acc := &statsAcc{}
+func newStatsPlan(schema *column.Schema, numIndexed int, statsCols []string) statsPlan {
+	var p statsPlan
 	for i, f := range schema.Fields {
 		if statsCols != nil {
-			found := false
-			for _, c := range statsCols {
-				if c == f.Name {
-					found = true
-				}
-			}
-			if !found {
+			if !slices.Contains(statsCols, f.Name) {
 				continue
 			}
-		} else if numIndexed >= 0 && len(acc.cols) >= numIndexed {
+		} else if numIndexed >= 0 && len(p.cols) >= numIndexed {
 			break
 		}
 		if !f.Type.IsPrimitive() {
 			continue
 		}
-		eligible := false
-		switch f.Type.Kind {
-		case column.Byte, column.Short, column.Int, column.Long, column.Float, column.Double,
-			column.Decimal, column.Date, column.Timestamp, column.TimestampNTZ, column.String:
-			eligible = f.Type.Kind != column.Decimal || f.Type.Precision <= 18
-		}
-		acc.cols = append(acc.cols, colAcc{name: f.Name, idx: i, typ: f.Type, minmax: eligible})
-	}
-	return acc
-}
-
-func (acc *statsAcc) add(b *column.Batch, start, end int) {
-	acc.rows += int64(end - start)
-	for ci := range acc.cols {
-		c := &acc.cols[ci]
-		v := b.Cols[c.idx]
-		nullable := v.Nulls != nil
-		switch {
-		case !c.minmax:
-			if nullable {
-				for i := start; i < end; i++ {
-					if v.Nulls[i] {
-						c.nulls++
-					}
-				}
-			}
-		case v.Ints != nil:
-			for i := start; i < end; i++ {
-				if nullable && v.Nulls[i] {
-					c.nulls++
-					continue
-				}
-				x := v.Ints[i]
-				if !c.has {
-					c.minI, c.maxI, c.has = x, x, true
-				} else if x < c.minI {
-					c.minI = x
-				} else if x > c.maxI {
-					c.maxI = x
-				}
-			}
-		case v.Floats != nil:
-			for i := start; i < end; i++ {
-				if nullable && v.Nulls[i] {
-					c.nulls++
-					continue
-				}
-				x := v.Floats[i]
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					c.bad = true
-					continue
-				}
-				if !c.has {
-					c.minF, c.maxF, c.has = x, x, true
-				} else if x < c.minF {
-					c.minF = x
-				} else if x > c.maxF {
-					c.maxF = x
-				}
-			}
-		case v.Offsets != nil:
-			for i := start; i < end; i++ {
-				if nullable && v.Nulls[i] {
-					c.nulls++
-					continue
-				}
-				s := v.Bytes(i)
-				if !c.has {
-					c.minS = append(c.minS[:0], s...)
-					c.maxS = append(c.maxS[:0], s...)
-					c.has = true
-				} else if bytes.Compare(s, c.minS) < 0 {
-					c.minS = append(c.minS[:0], s...)
-				} else if bytes.Compare(s, c.maxS) > 0 {
-					c.maxS = append(c.maxS[:0], s...)
-				}
-			}
+		p.cols = append(p.cols, i)
+		if minMaxEligible(f.Type) {
+			p.bounds = append(p.bounds, f.Name)
 		}
 	}
+	if p.bounds == nil {
+		p.bounds = []string{}
+	}
+	return p
 }
 
-// json renders the statistics the way Spark writes them.
-func (acc *statsAcc) json() string {
+func minMaxEligible(t *column.Type) bool {
+	switch t.Kind {
+	case column.Byte, column.Short, column.Int, column.Long, column.Float, column.Double,
+		column.Date, column.Timestamp, column.TimestampNTZ, column.String:
+		return true
+	case column.Decimal:
+		return t.Precision <= 18
+	}
+	return false
+}
+
+// json renders a file's statistics the way Spark writes them, from the
+// column chunk statistics of the Parquet file.
+func (p statsPlan) json(schema *column.Schema, cs []parquetio.ColumnStats, rows int64) string {
 	o := newJSONObject(nil)
-	o.int("numRecords", acc.rows)
+	o.int("numRecords", rows)
 	mins, maxs := newJSONObject(nil), newJSONObject(nil)
 	nulls := newJSONObject(nil)
-	for ci := range acc.cols {
-		c := &acc.cols[ci]
-		nulls.int(c.name, c.nulls)
-		if !c.minmax || !c.has || (c.bad && c.typ.Kind != column.String && (c.typ.Kind == column.Float || c.typ.Kind == column.Double)) {
+	for _, i := range p.cols {
+		f := schema.Fields[i]
+		c := cs[i]
+		nulls.int(f.Name, c.NullCount)
+		if !c.HasBounds || !minMaxEligible(f.Type) {
 			continue
 		}
-		switch c.typ.Kind {
-		case column.Float, column.Double:
-			bits := 64
-			if c.typ.Kind == column.Float {
-				bits = 32
-			}
-			mins.raw(c.name, strconv.AppendFloat(nil, c.minF, 'g', -1, bits))
-			maxs.raw(c.name, strconv.AppendFloat(nil, c.maxF, 'g', -1, bits))
-		case column.String:
-			mins.str(c.name, truncateMin(c.minS))
-			if mx, ok := truncateMax(c.maxS); ok {
-				maxs.str(c.name, mx)
-			}
-		default:
-			mins.raw(c.name, statValue(c.typ, c.minI, false))
-			maxs.raw(c.name, statValue(c.typ, c.maxI, true))
+		lo, hi, ok := plainStats(f.Type, c.Min, c.Max)
+		if !ok {
+			continue
+		}
+		mins.raw(f.Name, lo)
+		if hi != nil {
+			maxs.raw(f.Name, hi)
 		}
 	}
 	o.raw("minValues", mins.bytes())
 	o.raw("maxValues", maxs.bytes())
 	o.raw("nullCount", nulls.bytes())
 	return string(o.bytes())
+}
+
+// plainStats renders PLAIN-encoded bounds as stats JSON values; hi is nil
+// when no upper bound can be written (an over-long string).
+func plainStats(t *column.Type, minB, maxB []byte) (lo, hi []byte, ok bool) {
+	i32 := func(b []byte) int64 { return int64(int32(binary.LittleEndian.Uint32(b))) }
+	i64 := func(b []byte) int64 { return int64(binary.LittleEndian.Uint64(b)) }
+	switch t.Kind {
+	case column.String:
+		lo = appendJSONString(nil, truncateMin(minB))
+		if mx, ok := truncateMax(maxB); ok {
+			hi = appendJSONString(nil, mx)
+		}
+		return lo, hi, true
+	case column.Float, column.Double:
+		var a, b float64
+		if t.Kind == column.Float {
+			a, b = float64(math.Float32frombits(binary.LittleEndian.Uint32(minB))), float64(math.Float32frombits(binary.LittleEndian.Uint32(maxB)))
+		} else {
+			a, b = math.Float64frombits(binary.LittleEndian.Uint64(minB)), math.Float64frombits(binary.LittleEndian.Uint64(maxB))
+		}
+		if math.IsNaN(a) || math.IsNaN(b) || math.IsInf(a, 0) || math.IsInf(b, 0) {
+			return nil, nil, false
+		}
+		bits := 64
+		if t.Kind == column.Float {
+			bits = 32
+		}
+		return strconv.AppendFloat(nil, a, 'g', -1, bits), strconv.AppendFloat(nil, b, 'g', -1, bits), true
+	case column.Byte, column.Short, column.Int, column.Date:
+		return statValue(t, i32(minB), false), statValue(t, i32(maxB), true), true
+	case column.Decimal:
+		if t.Precision <= 9 {
+			return statValue(t, i32(minB), false), statValue(t, i32(maxB), true), true
+		}
+		return statValue(t, i64(minB), false), statValue(t, i64(maxB), true), true
+	case column.Long, column.Timestamp, column.TimestampNTZ:
+		return statValue(t, i64(minB), false), statValue(t, i64(maxB), true), true
+	}
+	return nil, nil, false
 }
 
 // statValue renders an int-stored value as a stats JSON value. Timestamps

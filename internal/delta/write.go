@@ -34,8 +34,7 @@ type FileWriter struct {
 	partCols []string
 	partIdx  []int
 	opts     WriteOptions
-	numIdx   int
-	statsCol []string
+	stats    statsPlan
 
 	open  map[string]*openFile
 	adds  []*Add
@@ -50,8 +49,7 @@ type openFile struct {
 	up     storage.Writer
 	cw     *countingWriter
 	pw     *parquetio.Writer
-	stats  *statsAcc
-	buf    *column.Batch // rows of this partition not yet written
+	rows   int64
 }
 
 type countingWriter struct {
@@ -91,17 +89,20 @@ func (s *Snapshot) NewFileWriter(ctx context.Context, opts WriteOptions) (*FileW
 	for _, c := range w.partCols {
 		w.partIdx = append(w.partIdx, s.schema.Index(c))
 	}
-	w.numIdx = defaultIndexedCols
+	numIdx := defaultIndexedCols
 	if v, ok := s.metadata.Configuration["delta.dataSkippingNumIndexedCols"]; ok {
 		if n, err := strconv.Atoi(v); err == nil {
-			w.numIdx = n
+			numIdx = n
 		}
 	}
+	var statsCols []string
 	if v, ok := s.metadata.Configuration["delta.dataSkippingStatsColumns"]; ok && v != "" {
 		for _, c := range strings.Split(v, ",") {
-			w.statsCol = append(w.statsCol, strings.TrimSpace(c))
+			statsCols = append(statsCols, strings.TrimSpace(c))
 		}
 	}
+	w.stats = newStatsPlan(w.data, numIdx, statsCols)
+	w.opts.Parquet.Bounds = w.stats.bounds
 	return w, nil
 }
 
@@ -217,7 +218,7 @@ func (w *FileWriter) writeRows(b *column.Batch, pv map[string]*string, start, en
 			}
 			w.open[dir] = f
 		}
-		room := w.opts.TargetFileRows - f.stats.rows
+		room := w.opts.TargetFileRows - f.rows
 		m := min(int64(end-start), room)
 		view := &column.Batch{Schema: w.data, Cols: make([]*column.Vector, len(w.dataIdx))}
 		for j, i := range w.dataIdx {
@@ -238,9 +239,9 @@ func (w *FileWriter) writeRows(b *column.Batch, pv map[string]*string, start, en
 				return err
 			}
 		}
-		f.stats.add(view, 0, view.Len())
+		f.rows += int64(view.Len())
 		start += int(m)
-		if f.stats.rows >= w.opts.TargetFileRows {
+		if f.rows >= w.opts.TargetFileRows {
 			if err := w.closeFile(f); err != nil {
 				return err
 			}
@@ -264,7 +265,7 @@ func (w *FileWriter) newFile(dir string, pv map[string]*string) (*openFile, erro
 		up.Abort()
 		return nil, err
 	}
-	return &openFile{name: name, values: pv, up: up, cw: cw, pw: pw, stats: newStatsAcc(w.data, w.numIdx, w.statsCol)}, nil
+	return &openFile{name: name, values: pv, up: up, cw: cw, pw: pw}, nil
 }
 
 func (w *FileWriter) closeFile(f *openFile) error {
@@ -281,7 +282,7 @@ func (w *FileWriter) closeFile(f *openFile) error {
 	}
 	w.adds = append(w.adds, &Add{
 		Path: encodePath(f.name), PartitionValues: pv, Size: f.cw.n,
-		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: f.stats.json(),
+		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: w.stats.json(w.data, f.pw.Stats(), f.rows),
 	})
 	return nil
 }

@@ -1,9 +1,12 @@
 package parquetio
 
 import (
+	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"reflect"
 	"slices"
 
@@ -128,6 +131,21 @@ type WriterOptions struct {
 	BloomFilters []string
 	// Metadata is added to the footer's key/value metadata.
 	Metadata map[string]string
+	// Bounds lists the columns whose min/max are computed (page bounds and
+	// the column chunk statistics that Stats returns); nil means all.
+	// Skipping long strings nobody filters on saves comparisons.
+	Bounds []string
+}
+
+// ColumnStats are the statistics of one column over a whole file.
+type ColumnStats struct {
+	NullCount int64
+	// Min and Max are PLAIN-encoded values of the column's physical type
+	// (little-endian integers and floats, raw bytes for byte arrays);
+	// HasBounds is false when the column has no non-null value or its
+	// bounds were not computed.
+	Min, Max  []byte
+	HasBounds bool
 }
 
 // Writer writes batches of a fixed schema into one Parquet file.
@@ -140,6 +158,9 @@ type Writer struct {
 	levels []levelInfo
 	rgRows int
 	rows   int64
+	// nonFinite marks float columns that held NaN or ±Inf: their bounds
+	// are not reported (Spark orders NaN above every number).
+	nonFinite []bool
 }
 
 type levelInfo struct {
@@ -175,7 +196,13 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 		parquet.Compression(&zstd.Codec{Level: opts.ZstdLevel, Concurrency: 1}),
 		parquet.PageBufferSize(opts.PageBufferSize),
 		parquet.CreatedBy("lakehouse", "0.1.0", ""),
-		parquet.DataPageStatistics(true),
+	}
+	if opts.Bounds != nil {
+		for _, f := range schema.Fields {
+			if !slices.Contains(opts.Bounds, f.Name) {
+				wopts = append(wopts, parquet.SkipPageBounds(f.Name))
+			}
+		}
 	}
 	for k, v := range opts.Metadata {
 		wopts = append(wopts, parquet.KeyValueMetadata(k, v))
@@ -196,6 +223,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 	if len(pw.cols) != len(schema.Fields) {
 		return nil, fmt.Errorf("parquet writer has %d columns for %d fields", len(pw.cols), len(schema.Fields))
 	}
+	pw.nonFinite = make([]bool, len(schema.Fields))
 	pw.levels = make([]levelInfo, len(schema.Fields))
 	for i, f := range schema.Fields {
 		d := 0
@@ -265,8 +293,14 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 		case column.Long, column.Timestamp, column.TimestampNTZ:
 			v = parquet.Int64Value(vec.Ints[i])
 		case column.Float:
+			if f := vec.Floats[i]; math.IsNaN(f) || math.IsInf(f, 0) {
+				pw.nonFinite[ci] = true
+			}
 			v = parquet.FloatValue(float32(vec.Floats[i]))
 		case column.Double:
+			if f := vec.Floats[i]; math.IsNaN(f) || math.IsInf(f, 0) {
+				pw.nonFinite[ci] = true
+			}
 			v = parquet.DoubleValue(vec.Floats[i])
 		case column.String, column.Binary:
 			v = parquet.ByteArrayValue(vec.Bytes(i))
@@ -291,6 +325,80 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 	pw.vals = vals
 	_, err := pw.cols[ci].WriteRowValues(vals)
 	return err
+}
+
+// Stats returns per-column statistics aggregated over the row groups of a
+// closed file, in schema order.
+func (pw *Writer) Stats() []ColumnStats {
+	out := make([]ColumnStats, len(pw.schema.Fields))
+	md := pw.w.File().Metadata()
+	for _, rg := range md.RowGroups {
+		for j := range rg.Columns {
+			if j >= len(out) {
+				break
+			}
+			st := rg.Columns[j].MetaData.Statistics
+			c := &out[j]
+			c.NullCount += st.NullCount
+			if st.MinValue == nil || st.MaxValue == nil || pw.nonFinite[j] {
+				continue
+			}
+			t := pw.schema.Fields[j].Type
+			if !c.HasBounds || comparePlain(t, st.MinValue, c.Min) < 0 {
+				c.Min = append(c.Min[:0], st.MinValue...)
+			}
+			if !c.HasBounds || comparePlain(t, st.MaxValue, c.Max) > 0 {
+				c.Max = append(c.Max[:0], st.MaxValue...)
+			}
+			c.HasBounds = true
+		}
+	}
+	return out
+}
+
+// comparePlain orders two PLAIN-encoded values of a column of type t.
+func comparePlain(t *column.Type, a, b []byte) int {
+	switch t.Kind {
+	case column.Boolean:
+		return int(a[0]) - int(b[0])
+	case column.Byte, column.Short, column.Int, column.Date:
+		return cmpInt(int64(int32(binary.LittleEndian.Uint32(a))), int64(int32(binary.LittleEndian.Uint32(b))))
+	case column.Long, column.Timestamp, column.TimestampNTZ:
+		return cmpInt(int64(binary.LittleEndian.Uint64(a)), int64(binary.LittleEndian.Uint64(b)))
+	case column.Float:
+		return cmpFloat(float64(math.Float32frombits(binary.LittleEndian.Uint32(a))), float64(math.Float32frombits(binary.LittleEndian.Uint32(b))))
+	case column.Double:
+		return cmpFloat(math.Float64frombits(binary.LittleEndian.Uint64(a)), math.Float64frombits(binary.LittleEndian.Uint64(b)))
+	case column.Decimal:
+		switch {
+		case t.Precision <= 9:
+			return cmpInt(int64(int32(binary.LittleEndian.Uint32(a))), int64(int32(binary.LittleEndian.Uint32(b))))
+		case t.Precision <= 18:
+			return cmpInt(int64(binary.LittleEndian.Uint64(a)), int64(binary.LittleEndian.Uint64(b)))
+		}
+		return new(big.Int).SetBytes(a).Cmp(new(big.Int).SetBytes(b)) // unused: wide decimals get no stats
+	}
+	return bytes.Compare(a, b)
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // NumRows returns the rows written so far.
