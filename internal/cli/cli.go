@@ -48,6 +48,8 @@ type env struct {
 	warehouse string
 	quiet     bool
 	workers   int
+	cpuprof   string
+	memprof   string
 }
 
 func (e *env) open() (*app.App, error) {
@@ -118,6 +120,12 @@ writing Delta Lake tables that Spark, Databricks, delta-rs and DuckDB can read.`
 	root.PersistentFlags().StringVar(&e.warehouse, "warehouse", def, "warehouse folder (env LAKEHOUSE_WAREHOUSE)")
 	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "no progress on stderr")
 	root.PersistentFlags().IntVar(&e.workers, "workers", 0, "goroutines per stage (default: number of CPUs)")
+	root.PersistentFlags().StringVar(&e.cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to this file")
+	root.PersistentFlags().StringVar(&e.memprof, "memprofile", "", "write a heap profile (pprof) to this file at exit")
+	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().MarkHidden("memprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return e.startProfiles() }
+	root.PersistentPostRunE = func(*cobra.Command, []string) error { return e.stopProfiles() }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(runCmd(e), generateCmd(e), ingestCmd(e), taskCmd(e), jobCmd(e), tableCmd(e), checkCmd(e))
 	return root

@@ -72,16 +72,58 @@ var stepIndex = func() map[string]int {
 	return m
 }()
 
-// ComputeDay reads the silver partition of one date and computes its gold rows.
+// ComputeDay reads the silver partition of one date and computes its gold
+// rows. It reads two columns of every row for the funnel, and every column
+// of the purchase rows only (silver keeps purchases in files of their own,
+// which the event_name statistics let the scan find).
 func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, error) {
-	sc, err := silver.Scan(delta.ScanOptions{Filter: delta.Eq("event_date", date), BatchRows: 8192})
+	day := &Day{Date: date, Funnel: Funnel{Date: date}, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
+	sc, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, Filter: delta.Eq("event_date", date), BatchRows: 8192})
 	if err != nil {
 		return nil, err
 	}
-	day := &Day{Date: date, Funnel: Funnel{Date: date}, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
 	var sessions [5]map[string]struct{}
 	for i := range sessions {
 		sessions[i] = map[string]struct{}{}
+	}
+	err = sc.Each(ctx, func(b *column.Batch) error {
+		names, sess := b.Cols[0], b.Cols[1]
+		for r := 0; r < b.Len(); r++ {
+			if names.IsNull(r) || sess.IsNull(r) {
+				continue
+			}
+			step, ok := stepIndex[string(names.Bytes(r))]
+			if !ok {
+				continue
+			}
+			s := sessions[step]
+			if _, seen := s[string(sess.Bytes(r))]; !seen {
+				s[string(sess.Bytes(r))] = struct{}{}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read silver %s: %w", delta.FormatDate(date), err)
+	}
+	for i := range sessions {
+		day.Funnel.Sessions[i] = int64(len(sessions[i]))
+	}
+	if err := computePurchases(ctx, silver, day); err != nil {
+		return nil, err
+	}
+	return day, nil
+}
+
+// computePurchases fills the day's fact rows and revenue per currency.
+func computePurchases(ctx context.Context, silver *delta.Snapshot, day *Day) error {
+	date := day.Date
+	sc, err := silver.Scan(delta.ScanOptions{
+		Filter:     delta.And(delta.Eq("event_date", date), delta.Eq("event_name", "purchase")),
+		FilterRows: true, BatchRows: 8192,
+	})
+	if err != nil {
+		return err
 	}
 	type acc struct {
 		orders   map[string]struct{}
@@ -92,29 +134,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 	byCur := map[string]*acc{}
 	fact := day.Purchases
 	err = sc.Each(ctx, func(b *column.Batch) error {
-		names, sess := b.Cols[pipeline.SEventName], b.Cols[pipeline.SSessionID]
-		dates := b.Cols[pipeline.SEventDate]
 		for r := 0; r < b.Len(); r++ {
-			if dates.IsNull(r) || dates.Ints[r] != date {
-				continue
-			}
-			if names.IsNull(r) {
-				continue
-			}
-			step, ok := stepIndex[string(names.Bytes(r))]
-			if !ok {
-				continue
-			}
-			if !sess.IsNull(r) {
-				s := sessions[step]
-				if _, seen := s[string(sess.Bytes(r))]; !seen {
-					s[string(sess.Bytes(r))] = struct{}{}
-				}
-			}
-			if step != 4 {
-				continue
-			}
-			// A purchase: one fact row, and the revenue mart.
 			fact.Cols[0].AppendFrom(b.Cols[pipeline.SOrderID], r)
 			c := 1
 			for i := range b.Cols {
@@ -163,10 +183,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read silver %s: %w", delta.FormatDate(date), err)
-	}
-	for i := range sessions {
-		day.Funnel.Sessions[i] = int64(len(sessions[i]))
+		return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(date), err)
 	}
 	curs := make([]string, 0, len(byCur))
 	for c := range byCur {
@@ -177,7 +194,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 		a := byCur[c]
 		day.Revenue = append(day.Revenue, Revenue{Date: date, Currency: c, Orders: int64(len(a.orders)), Units: a.units, Revenue: a.revenue, Overflow: a.overflow})
 	}
-	return day, nil
+	return nil
 }
 
 // AppendFunnel adds one funnel row to a FunnelDailySchema batch.

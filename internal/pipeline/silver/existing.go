@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
 // keyFilter is a Bloom filter over the candidate keys of a run, so that only
@@ -113,7 +114,7 @@ func (e *existingRows) drop(r existingRow) {
 
 // rewrite writes every file that lost rows again without them, and
 // returns the files to remove.
-func (e *existingRows) rewrite(ctx context.Context, snap *delta.Snapshot, fw *delta.FileWriter) ([]*delta.Add, error) {
+func (e *existingRows) rewrite(ctx context.Context, snap *delta.Snapshot, sw *silverWriters) ([]*delta.Add, error) {
 	files := make([]int32, 0, len(e.drops))
 	for f := range e.drops {
 		files = append(files, f)
@@ -129,19 +130,29 @@ func (e *existingRows) rewrite(ctx context.Context, snap *delta.Snapshot, fw *de
 		slices.Sort(drop)
 		a := e.files[fi]
 		row := int32(0)
-		out := column.NewBatch(snap.Schema(), 8192)
+		outs := [2]*column.Batch{column.NewBatch(snap.Schema(), 8192), column.NewBatch(snap.Schema(), 1024)}
 		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
-			out.Reset()
+			outs[0].Reset()
+			outs[1].Reset()
+			names := b.Cols[pipeline.SEventName]
 			for r := 0; r < b.Len(); r++ {
 				if _, found := slices.BinarySearch(drop, row); !found {
-					out.AppendRow(b, r)
+					k := 0
+					if !names.IsNull(r) && string(names.Bytes(r)) == "purchase" {
+						k = 1
+					}
+					outs[k].AppendRow(b, r)
 				}
 				row++
 			}
-			if out.Len() == 0 {
-				return nil
+			for k, out := range outs {
+				if out.Len() > 0 {
+					if err := sw.write(out, k == 1); err != nil {
+						return err
+					}
+				}
 			}
-			return fw.Write(out)
+			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rewrite silver file %s: %w", a.Path, err)

@@ -32,7 +32,8 @@ func hashID(id []byte) key {
 //	[44:48] event_date
 //	[48:56] price (cents)
 //	[56:60] quantity
-//	[60:62] presence bits: strings 0..15, price (16), quantity (17) → 3 bytes
+//	[60:63] presence bits: strings 0..15, price (16), quantity (17); bit
+//	        23 marks a purchase
 //	then each present string as uvarint length + bytes, in silverStrings
 //	order, then ingest_batch_id.
 const recHeader = 63
@@ -76,6 +77,9 @@ func appendRecord(dst []byte, ev *event.Event, ingestTS, ordinal int64, batchID 
 	if ev.HasQuantity {
 		bits |= 1 << 17
 	}
+	if ev.Name == event.Purchase {
+		bits |= 1 << 23
+	}
 	hdr[60], hdr[61], hdr[62] = byte(bits), byte(bits>>8), byte(bits>>16)
 	dst = append(dst, hdr[:]...)
 	for _, s := range strs {
@@ -99,6 +103,9 @@ func (r rec) ordinal() int64   { return int64(binary.LittleEndian.Uint64(r[28:])
 func (r rec) eventDate() int32 { return int32(binary.LittleEndian.Uint32(r[44:])) }
 func (r rec) bits() uint32     { return uint32(r[60]) | uint32(r[61])<<8 | uint32(r[62])<<16 }
 func recLen(b []byte) int      { return int(binary.LittleEndian.Uint32(b)) }
+
+// isPurchase reports whether the record is a purchase event.
+func (r rec) isPurchase() bool { return r.bits()&(1<<23) != 0 }
 func (r rec) beats(o rec) bool {
 	if a, b := r.ingestTS(), o.ingestTS(); a != b {
 		return a > b

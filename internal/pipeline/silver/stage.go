@@ -162,34 +162,34 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	fw, err := silverSnap.NewFileWriter(ctx, SilverWriteOptions())
+	sw, err := newSilverWriters(ctx, silverSnap)
 	if err != nil {
 		return nil, err
 	}
-	em := newEmitter(fw)
+	em := newEmitter(sw)
 	for i := 0; i < bk.n; i++ {
 		data, err := bk.load(i)
 		if err != nil {
-			fw.Abort()
+			sw.abort()
 			return nil, err
 		}
 		if err := dedupeBucket(data, existing, em, res); err != nil {
-			fw.Abort()
+			sw.abort()
 			return nil, err
 		}
 		bk.release(i)
 	}
 	if err := em.flush(); err != nil {
-		fw.Abort()
+		sw.abort()
 		return nil, err
 	}
 	// Rewrite the files that held replaced rows, without those rows.
-	rewritten, err := existing.rewrite(ctx, silverSnap, fw)
+	rewritten, err := existing.rewrite(ctx, silverSnap, sw)
 	if err != nil {
-		fw.Abort()
+		sw.abort()
 		return nil, err
 	}
-	adds, err := fw.Close()
+	adds, err := sw.close()
 	if err != nil {
 		return nil, err
 	}
@@ -396,28 +396,79 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 	return nil
 }
 
-// emitter groups winning rows by event_date into batches for the writer.
+// emitter groups winning rows by event_date into batches for the writers.
+// Purchases go to files of their own: the files' event_name statistics
+// then let gold read the purchase rows of a day without decoding the rest.
 type emitter struct {
-	fw      *delta.FileWriter
-	byDate  map[int32]*column.Batch
+	w       *silverWriters
+	byDate  map[int32]*[2]*column.Batch // [other events, purchases]
 	written int64
 }
 
-func newEmitter(fw *delta.FileWriter) *emitter {
-	return &emitter{fw: fw, byDate: map[int32]*column.Batch{}}
+// silverWriters are the two file writers of a silver commit.
+type silverWriters struct {
+	other, purchases *delta.FileWriter
+}
+
+func newSilverWriters(ctx context.Context, s *delta.Snapshot) (*silverWriters, error) {
+	o, err := s.NewFileWriter(ctx, SilverWriteOptions())
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.NewFileWriter(ctx, SilverWriteOptions())
+	if err != nil {
+		o.Abort()
+		return nil, err
+	}
+	return &silverWriters{other: o, purchases: p}, nil
+}
+
+func (w *silverWriters) abort() {
+	w.other.Abort()
+	w.purchases.Abort()
+}
+
+func (w *silverWriters) close() ([]*delta.Add, error) {
+	a, err := w.other.Close()
+	if err != nil {
+		w.purchases.Abort()
+		return nil, err
+	}
+	b, err := w.purchases.Close()
+	if err != nil {
+		return nil, err
+	}
+	return append(a, b...), nil
+}
+
+// write sends a batch whose rows are all purchases (purchase) or none.
+func (w *silverWriters) write(b *column.Batch, purchase bool) error {
+	if purchase {
+		return w.purchases.Write(b)
+	}
+	return w.other.Write(b)
+}
+
+func newEmitter(w *silverWriters) *emitter {
+	return &emitter{w: w, byDate: map[int32]*[2]*column.Batch{}}
 }
 
 func (e *emitter) emit(r rec) error {
 	d := r.eventDate()
-	b := e.byDate[d]
-	if b == nil {
-		b = column.NewBatch(pipeline.SilverSchema, 8192)
-		e.byDate[d] = b
+	bs := e.byDate[d]
+	if bs == nil {
+		bs = &[2]*column.Batch{column.NewBatch(pipeline.SilverSchema, 8192), column.NewBatch(pipeline.SilverSchema, 1024)}
+		e.byDate[d] = bs
 	}
+	k := 0
+	if r.isPurchase() {
+		k = 1
+	}
+	b := bs[k]
 	r.appendTo(b)
 	e.written++
 	if b.Len() >= 8192 {
-		if err := e.fw.Write(b); err != nil {
+		if err := e.w.write(b, k == 1); err != nil {
 			return err
 		}
 		b.Reset()
@@ -432,11 +483,13 @@ func (e *emitter) flush() error {
 	}
 	slices.Sort(dates)
 	for _, d := range dates {
-		if b := e.byDate[d]; b.Len() > 0 {
-			if err := e.fw.Write(b); err != nil {
-				return err
+		for k, b := range e.byDate[d] {
+			if b.Len() > 0 {
+				if err := e.w.write(b, k == 1); err != nil {
+					return err
+				}
+				b.Reset()
 			}
-			b.Reset()
 		}
 	}
 	return nil

@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+)
+
+var cpuProfileFile *os.File
+
+func (e *env) startProfiles() error {
+	if e.cpuprof == "" {
+		return nil
+	}
+	f, err := os.Create(e.cpuprof)
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	cpuProfileFile = f
+	return nil
+}
+
+func (e *env) stopProfiles() error {
+	if cpuProfileFile != nil {
+		pprof.StopCPUProfile()
+		cpuProfileFile.Close()
+		cpuProfileFile = nil
+	}
+	if e.memprof != "" {
+		f, err := os.Create(e.memprof)
+		if err != nil {
+			return fmt.Errorf("heap profile: %w", err)
+		}
+		defer f.Close()
+		runtime.GC()
+		return pprof.WriteHeapProfile(f)
+	}
+	return nil
+}
