@@ -6,23 +6,27 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
-// buckets holds candidate records split by key into n buckets. With one
-// bucket everything stays in memory; with more, each bucket is a temporary
-// file written through a buffer, read back one at a time.
+// buckets holds candidate records split by key into n buckets. In memory
+// each bucket is a list of chunks (whole records, never split); spilled,
+// each bucket is a temporary file written through a buffer and read back
+// once.
 type buckets struct {
 	n     int
-	mem   [][]byte   // n == 1: the records
-	files []*os.File // n > 1
+	spill bool
+
+	mu    sync.Mutex // guards mem and bufs while parsing goroutines add
+	mem   [][][]byte // !spill: per bucket, its chunks
+	files []*os.File // spill
 	bufs  []*bufio.Writer
-	rows  int64
 }
 
-func newBuckets(n int, dir string) (*buckets, error) {
-	b := &buckets{n: max(1, n)}
-	if b.n == 1 {
-		b.mem = make([][]byte, 1)
+func newBuckets(n int, spill bool, dir string) (*buckets, error) {
+	b := &buckets{n: max(1, n), spill: spill}
+	if !spill {
+		b.mem = make([][][]byte, b.n)
 		return b, nil
 	}
 	for i := 0; i < b.n; i++ {
@@ -42,11 +46,13 @@ func (b *buckets) bucketOf(k key) int {
 	return int(binary.LittleEndian.Uint64(k[:8]) % uint64(b.n))
 }
 
-// add appends encoded records (a run of whole records) to bucket i.
-func (b *buckets) add(i int, recs []byte, rows int64) error {
-	b.rows += rows
-	if b.n == 1 {
-		b.mem[0] = append(b.mem[0], recs...)
+// add appends a run of whole records to bucket i. In memory the slice is
+// kept, so the caller must not reuse it.
+func (b *buckets) add(i int, recs []byte) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.spill {
+		b.mem[i] = append(b.mem[i], recs)
 		return nil
 	}
 	if _, err := b.bufs[i].Write(recs); err != nil {
@@ -55,12 +61,15 @@ func (b *buckets) add(i int, recs []byte, rows int64) error {
 	return nil
 }
 
-// load returns the records of bucket i.
-func (b *buckets) load(i int) ([]byte, error) {
-	if b.n == 1 {
-		return b.mem[0], nil
+// load returns the record chunks of bucket i.
+func (b *buckets) load(i int) ([][]byte, error) {
+	if !b.spill {
+		return b.mem[i], nil
 	}
-	if err := b.bufs[i].Flush(); err != nil {
+	b.mu.Lock()
+	err := b.bufs[i].Flush()
+	b.mu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("silver: spill: %w", err)
 	}
 	f := b.files[i]
@@ -72,13 +81,13 @@ func (b *buckets) load(i int) ([]byte, error) {
 	if _, err := f.ReadAt(data, 0); err != nil && err != io.EOF {
 		return nil, fmt.Errorf("silver: read spill: %w", err)
 	}
-	return data, nil
+	return [][]byte{data}, nil
 }
 
 // release frees bucket i.
 func (b *buckets) release(i int) {
-	if b.n == 1 {
-		b.mem[0] = nil
+	if !b.spill {
+		b.mem[i] = nil
 		return
 	}
 	b.files[i].Close()

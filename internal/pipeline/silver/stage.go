@@ -23,9 +23,13 @@ type Options struct {
 	Workers int // parsing goroutines; default GOMAXPROCS
 	// MaxRecordBytes is the contract's record limit (default 1 MiB).
 	MaxRecordBytes int
-	// MaxBucketRows is how many candidate rows are deduplicated in memory at
-	// once; a larger run spills to temporary files (default 2M).
-	MaxBucketRows int64
+	// BucketRows is how many candidate rows one bucket holds (default
+	// 512K); buckets are deduplicated in parallel.
+	BucketRows int64
+	// MemoryRows is the most candidate rows kept in memory; a larger run
+	// spills its buckets to temporary files, so memory does not grow with
+	// the size of a run (default 1M).
+	MemoryRows int64
 	// TempDir holds spill files (default os.TempDir()).
 	TempDir string
 	// MaxAttempts reruns the stage after a commit conflict (default 5).
@@ -65,8 +69,11 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if opts.MaxRecordBytes <= 0 {
 		opts.MaxRecordBytes = 1 << 20
 	}
-	if opts.MaxBucketRows <= 0 {
-		opts.MaxBucketRows = 2_000_000
+	if opts.BucketRows <= 0 {
+		opts.BucketRows = 512 << 10
+	}
+	if opts.MemoryRows <= 0 {
+		opts.MemoryRows = 1 << 20
 	}
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
@@ -123,8 +130,8 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	nb := int((expected + opts.MaxBucketRows - 1) / opts.MaxBucketRows)
-	bk, err := newBuckets(nb, opts.TempDir)
+	nb := int((expected + opts.BucketRows - 1) / opts.BucketRows)
+	bk, err := newBuckets(nb, expected > opts.MemoryRows, opts.TempDir)
 	if err != nil {
 		return nil, err
 	}
@@ -162,34 +169,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	sw, err := newSilverWriters(ctx, silverSnap)
-	if err != nil {
-		return nil, err
-	}
-	em := newEmitter(sw)
-	for i := 0; i < bk.n; i++ {
-		data, err := bk.load(i)
-		if err != nil {
-			sw.abort()
-			return nil, err
-		}
-		if err := dedupeBucket(data, existing, em, res); err != nil {
-			sw.abort()
-			return nil, err
-		}
-		bk.release(i)
-	}
-	if err := em.flush(); err != nil {
-		sw.abort()
-		return nil, err
-	}
-	// Rewrite the files that held replaced rows, without those rows.
-	rewritten, err := existing.rewrite(ctx, silverSnap, sw)
-	if err != nil {
-		sw.abort()
-		return nil, err
-	}
-	adds, err := sw.close()
+	adds, rewritten, err := dedupeAll(ctx, silverSnap, bk, existing, res, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -298,20 +278,23 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 			var ev event.Event
 			local := Result{ByReason: map[string]int64{}}
 			bufs := make([][]byte, bk.n)
-			counts := make([]int64, bk.n)
 			var keys []key
 			var reason []byte
 			flush := func(force bool) error {
-				mu.Lock()
-				defer mu.Unlock()
 				for i := range bufs {
 					if len(bufs[i]) > 0 && (force || len(bufs[i]) > 1<<20) {
-						if err := bk.add(i, bufs[i], counts[i]); err != nil {
+						if err := bk.add(i, bufs[i]); err != nil {
 							return err
 						}
-						bufs[i], counts[i] = bufs[i][:0], 0
+						if bk.spill {
+							bufs[i] = bufs[i][:0]
+						} else {
+							bufs[i] = make([]byte, 0, 1<<20+1<<12)
+						}
 					}
 				}
+				mu.Lock()
+				defer mu.Unlock()
 				for _, k := range keys {
 					filter.add(k)
 				}
@@ -358,7 +341,6 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 							i = bk.bucketOf(hashID(ev.EventID))
 						}
 						bufs[i] = appendRecord(bufs[i], &ev, ingestTS, ordinal, batchID)
-						counts[i]++
 						keys = append(keys, hashID(ev.EventID))
 						if len(bufs[i]) > 1<<20 || len(keys) > 1<<14 {
 							if err := flush(false); err != nil {
@@ -495,38 +477,127 @@ func (e *emitter) flush() error {
 	return nil
 }
 
+// dedupeAll deduplicates the buckets on workers goroutines, each with its
+// own writers, then rewrites the silver files that lost rows. It returns
+// the files to add and to remove.
+func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing *existingRows, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
+	workers = max(1, min(workers, bk.n))
+	next := make(chan int, bk.n)
+	for i := 0; i < bk.n; i++ {
+		next <- i
+	}
+	close(next)
+	var mu sync.Mutex // guards res, adds and existing's drops
+	var adds []*delta.Add
+	eg, ectx := errgroup.WithContext(ctx)
+	for range workers {
+		eg.Go(func() error {
+			sw, err := newSilverWriters(ectx, snap)
+			if err != nil {
+				return err
+			}
+			em := newEmitter(sw)
+			var local Result
+			for i := range next {
+				chunks, err := bk.load(i)
+				if err == nil {
+					err = dedupeBucket(chunks, existing, em, &local, &mu)
+				}
+				if err == nil {
+					err = ectx.Err()
+				}
+				if err != nil {
+					sw.abort()
+					return err
+				}
+				bk.release(i)
+			}
+			if err := em.flush(); err != nil {
+				sw.abort()
+				return err
+			}
+			a, err := sw.close()
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			adds = append(adds, a...)
+			res.Inserted += local.Inserted
+			res.Updated += local.Updated
+			res.Superseded += local.Superseded
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, nil, err
+	}
+	// Rewrite the files that held replaced rows, without those rows.
+	sw, err := newSilverWriters(ctx, snap)
+	if err != nil {
+		return nil, nil, err
+	}
+	rewritten, err := existing.rewrite(ctx, snap, sw)
+	if err != nil {
+		sw.abort()
+		return nil, nil, err
+	}
+	a, err := sw.close()
+	if err != nil {
+		return nil, nil, err
+	}
+	return append(adds, a...), rewritten, nil
+}
+
+// loc is a record's place: chunk index << 32 | offset.
+type loc int64
+
+func recAt(chunks [][]byte, l loc) rec {
+	c := chunks[l>>32]
+	off := int(l & 0xffffffff)
+	return rec(c[off : off+recLen(c[off:])])
+}
+
 // dedupeBucket keeps the best copy of each event_id among the records and
 // against the existing silver rows, and emits the winners.
-func dedupeBucket(data []byte, existing *existingRows, em *emitter, res *Result) error {
-	best := make(map[key]int, len(data)/300)
-	var order []int
-	for off := 0; off < len(data); {
-		n := recLen(data[off:])
-		r := rec(data[off : off+n])
-		k := r.key()
-		if prev, ok := best[k]; ok {
-			res.Superseded++
-			if r.beats(rec(data[prev : prev+recLen(data[prev:])])) {
-				best[k] = off
-			}
-		} else {
-			best[k] = off
-			order = append(order, off)
-		}
-		off += n
+func dedupeBucket(chunks [][]byte, existing *existingRows, em *emitter, res *Result, mu *sync.Mutex) error {
+	n := 0
+	for _, c := range chunks {
+		n += len(c) / 300
 	}
-	for _, off := range order {
-		r := rec(data[off : off+recLen(data[off:])])
+	best := make(map[key]loc, n)
+	order := make([]loc, 0, n)
+	for ci, c := range chunks {
+		for off := 0; off < len(c); {
+			l := loc(int64(ci)<<32 | int64(off))
+			r := rec(c[off : off+recLen(c[off:])])
+			k := r.key()
+			if prev, ok := best[k]; ok {
+				res.Superseded++
+				if r.beats(recAt(chunks, prev)) {
+					best[k] = l
+				}
+			} else {
+				best[k] = l
+				order = append(order, l)
+			}
+			off += len(r)
+		}
+	}
+	for _, l := range order {
+		r := recAt(chunks, l)
 		k := r.key()
-		if best[k] != off {
-			r = rec(data[best[k] : best[k]+recLen(data[best[k]:])])
+		if b := best[k]; b != l {
+			r = recAt(chunks, b)
 		}
 		if old, ok := existing.lookup(k, r.eventID()); ok {
 			res.Superseded++
 			if old.ingestTS > r.ingestTS() {
 				continue // the row already in silver is newer
 			}
+			mu.Lock()
 			existing.drop(old)
+			mu.Unlock()
 			res.Updated++
 		} else {
 			res.Inserted++
