@@ -12,6 +12,9 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/lz4"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding"
 
@@ -123,6 +126,8 @@ type WriterOptions struct {
 	RowGroupBytes int64
 	// PageBufferSize is the uncompressed size of a data page (default 1 MiB).
 	PageBufferSize int
+	// Codec is "zstd" (default), "snappy", "lz4" (LZ4_RAW) or "none".
+	Codec string
 	// ZstdLevel is the zstd encoder level (default zstd.SpeedFastest).
 	ZstdLevel zstd.Level
 	// Dictionary lists columns to dictionary-encode (low-cardinality strings).
@@ -191,9 +196,22 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 	if err != nil {
 		return nil, err
 	}
+	var codec compress.Codec
+	switch opts.Codec {
+	case "", "zstd":
+		codec = &zstd.Codec{Level: opts.ZstdLevel, Concurrency: 1}
+	case "snappy":
+		codec = &snappy.Codec{}
+	case "lz4":
+		codec = &lz4.Codec{Level: lz4.Fastest}
+	case "none":
+		codec = &uncompressed.Codec{}
+	default:
+		return nil, fmt.Errorf("unknown Parquet codec %q: want zstd, snappy, lz4 or none", opts.Codec)
+	}
 	wopts := []parquet.WriterOption{
 		ps,
-		parquet.Compression(&zstd.Codec{Level: opts.ZstdLevel, Concurrency: 1}),
+		parquet.Compression(codec),
 		parquet.PageBufferSize(opts.PageBufferSize),
 		parquet.CreatedBy("lakehouse", "0.1.0", ""),
 	}
@@ -274,55 +292,89 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 		return fmt.Errorf("batch type %s, file type %s", vec.Type, f.Type)
 	}
 	maxDef := pw.levels[ci].maxDef
-	vals := pw.vals[:0]
-	t := f.Type
-	for i := start; i < end; i++ {
-		if vec.IsNull(i) {
-			if maxDef == 0 {
+	if maxDef == 0 && vec.Nulls != nil {
+		for i := start; i < end; i++ {
+			if vec.Nulls[i] {
 				return fmt.Errorf("null in a non-nullable column at row %d", i)
 			}
-			vals = append(vals, parquet.NullValue().Level(0, 0, ci))
-			continue
 		}
-		var v parquet.Value
-		switch t.Kind {
-		case column.Boolean:
-			v = parquet.BooleanValue(vec.Bools[i])
-		case column.Byte, column.Short, column.Int, column.Date:
-			v = parquet.Int32Value(int32(vec.Ints[i]))
-		case column.Long, column.Timestamp, column.TimestampNTZ:
-			v = parquet.Int64Value(vec.Ints[i])
-		case column.Float:
-			if f := vec.Floats[i]; math.IsNaN(f) || math.IsInf(f, 0) {
+	}
+	n := end - start
+	if cap(pw.vals) < n {
+		pw.vals = make([]parquet.Value, n)
+	}
+	vals := pw.vals[:n]
+	t := f.Type
+	// Build the values kind by kind (one tight loop each), then set levels.
+	switch t.Kind {
+	case column.Boolean:
+		for i := range vals {
+			vals[i] = parquet.BooleanValue(vec.Bools[start+i])
+		}
+	case column.Byte, column.Short, column.Int, column.Date:
+		for i := range vals {
+			vals[i] = parquet.Int32Value(int32(vec.Ints[start+i]))
+		}
+	case column.Long, column.Timestamp, column.TimestampNTZ:
+		for i := range vals {
+			vals[i] = parquet.Int64Value(vec.Ints[start+i])
+		}
+	case column.Float:
+		for i := range vals {
+			x := vec.Floats[start+i]
+			if math.IsNaN(x) || math.IsInf(x, 0) {
 				pw.nonFinite[ci] = true
 			}
-			v = parquet.FloatValue(float32(vec.Floats[i]))
-		case column.Double:
-			if f := vec.Floats[i]; math.IsNaN(f) || math.IsInf(f, 0) {
+			vals[i] = parquet.FloatValue(float32(x))
+		}
+	case column.Double:
+		for i := range vals {
+			x := vec.Floats[start+i]
+			if math.IsNaN(x) || math.IsInf(x, 0) {
 				pw.nonFinite[ci] = true
 			}
-			v = parquet.DoubleValue(vec.Floats[i])
-		case column.String, column.Binary:
-			v = parquet.ByteArrayValue(vec.Bytes(i))
-		case column.Decimal:
-			switch {
-			case t.Precision <= 9:
-				v = parquet.Int32Value(int32(vec.Ints[i]))
-			case t.Precision <= 18:
-				v = parquet.Int64Value(vec.Ints[i])
-			default:
-				bi, ok := vec.Values[i].(interface{ FillBytes([]byte) []byte })
-				if !ok {
-					return fmt.Errorf("decimal value of type %T", vec.Values[i])
-				}
-				v = parquet.FixedLenByteArrayValue(wideDecimalBytes(bi, decimalLen(t.Precision)))
+			vals[i] = parquet.DoubleValue(x)
+		}
+	case column.String, column.Binary:
+		offs, data := vec.Offsets, vec.Data
+		for i := range vals {
+			vals[i] = parquet.ByteArrayValue(data[offs[start+i]:offs[start+i+1]])
+		}
+	case column.Decimal:
+		switch {
+		case t.Precision <= 9:
+			for i := range vals {
+				vals[i] = parquet.Int32Value(int32(vec.Ints[start+i]))
+			}
+		case t.Precision <= 18:
+			for i := range vals {
+				vals[i] = parquet.Int64Value(vec.Ints[start+i])
 			}
 		default:
-			return fmt.Errorf("cannot write %s", t)
+			for i := range vals {
+				if vec.IsNull(start + i) {
+					continue
+				}
+				bi, ok := vec.Values[start+i].(interface{ FillBytes([]byte) []byte })
+				if !ok {
+					return fmt.Errorf("decimal value of type %T", vec.Values[start+i])
+				}
+				vals[i] = parquet.FixedLenByteArrayValue(wideDecimalBytes(bi, decimalLen(t.Precision)))
+			}
 		}
-		vals = append(vals, v.Level(0, maxDef, ci))
+	default:
+		return fmt.Errorf("cannot write %s", t)
 	}
-	pw.vals = vals
+	nulls := vec.Nulls
+	for i := range vals {
+		v := &vals[i]
+		if nulls != nil && nulls[start+i] {
+			*v = parquet.Value{}
+		} else if maxDef > 0 {
+			v.SetDefinitionLevel(maxDef)
+		}
+		v.SetColumnIndex(ci)
+	}
 	_, err := pw.cols[ci].WriteRowValues(vals)
 	return err
 }
