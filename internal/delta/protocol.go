@@ -9,7 +9,7 @@ import (
 // What this implementation supports. A reader feature not listed is refused
 // before any file action is interpreted, so that we never return wrong rows.
 var (
-	supportedReaderFeatures = []string{"timestampNtz", "vacuumProtocolCheck", "typeWidening", "typeWidening-preview"}
+	supportedReaderFeatures = []string{"timestampNtz", "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", "columnMapping"}
 	// Writer features we honour when writing (the reader ones included).
 	supportedWriterFeatures = []string{"appendOnly", "invariants", "timestampNtz", "vacuumProtocolCheck"}
 )
@@ -26,18 +26,15 @@ func checkRead(p *Protocol, md *Metadata) error {
 	if p.MinReaderVersion > maxReaderVersion {
 		return &UnsupportedError{What: "reader version", Name: fmt.Sprint(p.MinReaderVersion)}
 	}
-	if p.MinReaderVersion == 2 && md != nil {
-		if mode := md.Configuration["delta.columnMapping.mode"]; mode != "" && mode != "none" {
-			return &UnsupportedError{What: "reader feature", Name: "columnMapping"}
+	if md != nil {
+		switch mode := md.Configuration["delta.columnMapping.mode"]; mode {
+		case "", "none", "name", "id":
+		default:
+			return &UnsupportedError{What: "column mapping mode", Name: mode}
 		}
 	}
 	if p.MinReaderVersion == 3 {
 		for _, f := range p.ReaderFeatures {
-			if f == "columnMapping" && md != nil {
-				if mode := md.Configuration["delta.columnMapping.mode"]; mode == "" || mode == "none" {
-					continue // supported but not active
-				}
-			}
 			if !slices.Contains(supportedReaderFeatures, f) {
 				return &UnsupportedError{What: "reader feature", Name: f}
 			}

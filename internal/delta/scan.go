@@ -106,14 +106,14 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 	for o, i := range sc.outIdx {
 		f := s.schema.Fields[i]
 		if slices.Contains(s.metadata.PartitionColumns, f.Name) {
-			v, err := s.table.partitionValue(f.Type, a.PartitionValues[f.Name])
+			v, err := s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
 			if err != nil {
 				return fmt.Errorf("data file %s: %w", a.Path, err)
 			}
 			consts[o] = v
 			continue
 		}
-		fileSchema.Fields = append(fileSchema.Fields, f)
+		fileSchema.Fields = append(fileSchema.Fields, s.storedField(i))
 		fileOut = append(fileOut, o)
 	}
 	// Row filters may need columns the caller did not ask for.
@@ -130,7 +130,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 		f := s.schema.Fields[i]
 		if !slices.Contains(s.metadata.PartitionColumns, f.Name) {
 			extra[i] = len(fileSchema.Fields)
-			fileSchema.Fields = append(fileSchema.Fields, f)
+			fileSchema.Fields = append(fileSchema.Fields, s.storedField(i))
 		}
 	}
 
@@ -231,7 +231,7 @@ func (sc *Scan) filterAndEmit(out, fb *column.Batch, extra map[int]int, a *Add, 
 				return fb.Cols[j].Value(row)
 			}
 			f := s.schema.Fields[i]
-			v, _ := s.table.partitionValue(f.Type, a.PartitionValues[f.Name])
+			v, _ := s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
 			return v
 		}
 	}

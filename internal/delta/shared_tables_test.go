@@ -244,6 +244,7 @@ func TestSharedTablesFacts(t *testing.T) {
 		{"golden/kernel-timestamp-partition-col-ISO8601", []fact{{-1, 2, 2}}},
 		{"golden/snapshot-repartitioned", []fact{{0, -1, 10}, {1, -1, 20}, {2, -1, 10}, {3, -1, 30}, {4, -1, 20}, {5, -1, 20}}},
 		{"kernel-rs/app-txn-no-checkpoint", []fact{{-1, 4, 22}}},
+		{"delta-rs/table_with_column_mapping", []fact{{-1, 2, 5}}},
 		{"golden/checkpoint", []fact{{14, 1, -1}, {10, 1, -1}}},
 	}
 	for _, c := range cases {
@@ -313,7 +314,6 @@ func TestSharedTablesRefused(t *testing.T) {
 		name, want string
 	}{
 		{"delta-rs/table-with-dv-small", "unsupported reader feature: deletionVectors"},
-		{"delta-rs/table_with_column_mapping", "unsupported reader feature: columnMapping"},
 		{"golden/v2-checkpoint-parquet/delta", "unsupported reader feature: v2Checkpoint"},
 		{"kernel-rs/compacted-log-files-table", "unsupported reader feature: deletionVectors"},
 		{"golden/deltalog-invalid-protocol-version/delta", "unsupported reader version: 99"},
@@ -343,5 +343,45 @@ func TestSharedCorruptTables(t *testing.T) {
 				t.Errorf("err = %v, want ErrCorrupt containing %q", err, c.want)
 			}
 		})
+	}
+}
+
+// Column mapping (name mode, Databricks-written): physical column names in
+// files, partition values and stats; logical names out.
+func TestSharedColumnMapping(t *testing.T) {
+	ctx := context.Background()
+	s, err := openShared(t, "delta-rs/table_with_column_mapping").Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"Company Very Short":"BME","Super Name":"Timothy Lamb"}`,
+		`{"Company Very Short":"BMS","Super Name":"Anthony Johnson"}`,
+		`{"Company Very Short":"BMS","Super Name":"Mr. Daniel Ferguson MD"}`,
+		`{"Company Very Short":"BMS","Super Name":"Nathan Bennett"}`,
+		`{"Company Very Short":"BMS","Super Name":"Stephanie Mcgrath"}`,
+	}
+	if diff := cmp.Diff(want, scanAll(t, s)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+	// Skipping resolves partition values and stats by physical name.
+	for _, c := range []struct {
+		pred  Predicate
+		files int
+	}{
+		{Eq("Company Very Short", "BME"), 1},
+		{Eq("Super Name", "Timothy Lamb"), 1},
+		{Eq("Super Name", "Zed"), 0},
+	} {
+		sc, err := s.Scan(ScanOptions{Filter: c.pred})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sc.Files()) != c.files {
+			t.Errorf("%s: %d files, want %d", c.pred, len(sc.Files()), c.files)
+		}
+	}
+	if _, err := s.NewFileWriter(ctx, WriteOptions{}); err == nil || !errors.Is(err, ErrUnsupported) {
+		t.Errorf("writing a column-mapped table: %v, want an unsupported-feature error", err)
 	}
 }

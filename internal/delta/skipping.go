@@ -31,10 +31,11 @@ func (r *fileRanges) constant(idx int) (any, bool) {
 		return nil, false
 	}
 	f := r.s.schema.Fields[idx]
-	p, ok := r.add.PartitionValues[f.Name]
+	name := r.s.storedName(idx)
+	p, ok := r.add.PartitionValues[name]
 	if !ok {
 		for k, v := range r.add.PartitionValues {
-			if strings.EqualFold(k, f.Name) {
+			if strings.EqualFold(k, name) {
 				p, ok = v, true
 			}
 		}
@@ -54,8 +55,9 @@ func (r *fileRanges) minMax(idx int) (any, any, bool) {
 		return nil, nil, false
 	}
 	f := r.s.schema.Fields[idx]
-	lo, ok1 := statToTyped(f.Type, r.stats.MinValues[f.Name])
-	hi, ok2 := statToTyped(f.Type, r.stats.MaxValues[f.Name])
+	name := r.s.storedName(idx)
+	lo, ok1 := statToTyped(f.Type, r.stats.MinValues[name])
+	hi, ok2 := statToTyped(f.Type, r.stats.MaxValues[name])
 	if !ok1 || !ok2 {
 		return nil, nil, false
 	}
@@ -69,7 +71,7 @@ func (r *fileRanges) nulls(idx int) (int64, int64, bool) {
 	if r.stats == nil || !r.stats.hasNumRecords || r.stats.NullCount == nil {
 		return 0, 0, false
 	}
-	n, ok := r.stats.NullCount[r.s.schema.Fields[idx].Name].(json.Number)
+	n, ok := r.stats.NullCount[r.s.storedName(idx)].(json.Number)
 	if !ok {
 		return 0, 0, false
 	}
