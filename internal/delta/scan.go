@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/RoaringBitmap/roaring/v2/roaring64"
+
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
 )
@@ -91,9 +93,6 @@ func (sc *Scan) Each(ctx context.Context, fn func(*column.Batch) error) error {
 // ReadFile reads one data file of the table (which need not have passed the
 // filter) with partition columns filled in.
 func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) error) error {
-	if a.DeletionVector != nil {
-		return &UnsupportedError{What: "reader feature", Name: "deletionVectors"}
-	}
 	rel := decodePath(a.Path)
 	if strings.Contains(rel, "://") || strings.HasPrefix(rel, "/") {
 		return fmt.Errorf("data file %s: absolute paths are not supported", a.Path)
@@ -134,8 +133,24 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 		}
 	}
 
+	var deleted *roaring64.Bitmap
+	if a.DeletionVector != nil {
+		var err error
+		if deleted, err = s.table.readDeletionVector(ctx, a.DeletionVector); err != nil {
+			return fmt.Errorf("data file %s: %w", a.Path, err)
+		}
+	}
+	var rowIndex uint64 // position in the file of the next row
 	out := &column.Batch{Schema: sc.schema, Cols: make([]*column.Vector, len(sc.schema.Fields))}
 	emit := func(fb *column.Batch, n int) error {
+		if deleted != nil {
+			orig := n
+			fb, n = dropDeleted(fb, n, rowIndex, deleted)
+			rowIndex += uint64(orig)
+			if n == 0 {
+				return nil
+			}
+		}
 		for j, o := range fileOut {
 			out.Cols[o] = fb.Cols[j]
 		}
@@ -269,4 +284,27 @@ func constVector(t *column.Type, v any, n int) *column.Vector {
 		}
 	}
 	return vec
+}
+
+// dropDeleted removes from a batch of n rows, the first of which is row
+// first of its file, the rows a deletion vector deletes. It returns the
+// batch (a copy when rows were dropped) and its row count.
+func dropDeleted(b *column.Batch, n int, first uint64, deleted *roaring64.Bitmap) (*column.Batch, int) {
+	kept := make([]int, 0, n)
+	for r := 0; r < n; r++ {
+		if !deleted.Contains(first + uint64(r)) {
+			kept = append(kept, r)
+		}
+	}
+	if len(kept) == n {
+		return b, n
+	}
+	if len(b.Cols) == 0 {
+		return b, len(kept)
+	}
+	out := column.NewBatch(b.Schema, len(kept))
+	for _, r := range kept {
+		out.AppendRow(b, r)
+	}
+	return out, len(kept)
 }

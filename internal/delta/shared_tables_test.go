@@ -313,9 +313,7 @@ func TestSharedTablesRefused(t *testing.T) {
 	cases := []struct {
 		name, want string
 	}{
-		{"delta-rs/table-with-dv-small", "unsupported reader feature: deletionVectors"},
 		{"golden/v2-checkpoint-parquet/delta", "unsupported reader feature: v2Checkpoint"},
-		{"kernel-rs/compacted-log-files-table", "unsupported reader feature: deletionVectors"},
 		{"golden/deltalog-invalid-protocol-version/delta", "unsupported reader version: 99"},
 	}
 	for _, c := range cases {
@@ -383,5 +381,55 @@ func TestSharedColumnMapping(t *testing.T) {
 	}
 	if _, err := s.NewFileWriter(ctx, WriteOptions{}); err == nil || !errors.Is(err, ErrUnsupported) {
 		t.Errorf("writing a column-mapped table: %v, want an unsupported-feature error", err)
+	}
+}
+
+// Deletion vectors: rows deleted by Databricks (DV files) and by the kernel
+// tests (inline and file DVs, compaction files beside) are not returned.
+func TestSharedDeletionVectors(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		table string
+		want  []string
+	}{
+		{"delta-rs/table-with-dv-small", []string{`{"value":1}`, `{"value":2}`, `{"value":3}`, `{"value":4}`,
+			`{"value":5}`, `{"value":6}`, `{"value":7}`, `{"value":8}`}},
+		{"kernel-rs/compacted-log-files-table", []string{`{"comment":"","id":2}`, `{"comment":"after-large-delete","id":1}`,
+			`{"comment":"merge1-insert","id":10}`, `{"comment":"merge2-insert","id":12}`, `{"comment":"new","id":0}`}},
+	}
+	for _, c := range cases {
+		t.Run(c.table, func(t *testing.T) {
+			s, err := openShared(t, c.table).Snapshot(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(c.want, scanAll(t, s)); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// Version 0 of the DV table, before the DELETE, has all ten rows.
+	s0, err := openShared(t, "delta-rs/table-with-dv-small").SnapshotAt(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countRows(t, s0); n != 10 {
+		t.Errorf("v0: %d rows, want 10", n)
+	}
+}
+
+func TestZ85(t *testing.T) {
+	// The ZeroMQ reference vector.
+	got, err := z85Decode("HelloWorld")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []byte{0x86, 0x4F, 0xD2, 0x6F, 0xB5, 0x59, 0xF7, 0x5B}; !slices.Equal(got, want) {
+		t.Errorf("z85Decode(HelloWorld) = %x, want %x", got, want)
+	}
+	for _, bad := range []string{"abcd", "abc\x00e", "%%%%%"} {
+		if _, err := z85Decode(bad); err == nil {
+			t.Errorf("z85Decode(%q) accepted", bad)
+		}
 	}
 }
