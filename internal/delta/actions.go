@@ -344,6 +344,9 @@ func (a *Action) marshal(dst []byte, partCols []string) ([]byte, error) {
 			}
 			o.raw("deletionVector", b)
 		}
+		if x.ClusteringProvider != nil {
+			o.str("clusteringProvider", *x.ClusteringProvider)
+		}
 		return append(o.bytes(), '}'), nil
 	case a.Remove != nil:
 		x := a.Remove
@@ -367,6 +370,13 @@ func (a *Action) marshal(dst []byte, partCols []string) ([]byte, error) {
 		}
 		if len(x.Tags) > 0 {
 			o.strMap("tags", x.Tags)
+		}
+		if x.DeletionVector != nil {
+			b, err := json.Marshal(x.DeletionVector)
+			if err != nil {
+				return nil, err
+			}
+			o.raw("deletionVector", b)
 		}
 		return append(o.bytes(), '}'), nil
 	case a.Metadata != nil:

@@ -15,8 +15,9 @@ type CommitEntry struct {
 }
 
 // VersionAsOf returns the latest version whose commit timestamp is at or
-// before ts. Timestamps are made monotonic the way Spark does: a commit
-// whose time is not after its predecessor's counts as predecessor + 1 ms.
+// before ts. File mtimes are made monotonic the way Spark does: a commit
+// whose time is not after its predecessor's counts as predecessor + 1 ms;
+// in-commit timestamps are used as written (see commitTimes).
 func (t *Table) VersionAsOf(ctx context.Context, ts time.Time) (int64, error) {
 	times, err := t.commitTimes(ctx)
 	if err != nil {
@@ -38,7 +39,13 @@ func (t *Table) VersionAsOf(ctx context.Context, ts time.Time) (int64, error) {
 	return best, nil
 }
 
-// commitTimes returns the monotonic commit timestamps of the commits present.
+// commitTimes returns the commit timestamps of the commits present. When
+// the newest commit carries an in-commit timestamp, ICT is enabled
+// (protocol digest §13): the unbroken run of commits that carry one, back
+// from the newest, is timed by inCommitTimestamp as written (writers keep
+// them increasing; a reader must not rewrite them). Older commits, written
+// before ICT was enabled, are timed by file mtime made monotonic the way
+// Spark does.
 func (t *Table) commitTimes(ctx context.Context) ([]CommitEntry, error) {
 	l, err := t.list(ctx, 0)
 	if err != nil {
@@ -49,24 +56,22 @@ func (t *Table) commitTimes(ctx context.Context) ([]CommitEntry, error) {
 		versions = append(versions, v)
 	}
 	slices.Sort(versions)
-	ict := false
+	ict := map[int64]time.Time{}
+	for i := len(versions) - 1; i >= 0; i-- {
+		ts, ok := t.inCommitTimestamp(ctx, versions[i])
+		if !ok {
+			break
+		}
+		ict[versions[i]] = ts
+	}
 	out := make([]CommitEntry, 0, len(versions))
 	var prev time.Time
 	for _, v := range versions {
-		ts := l.commits[v].ModTime
-		// In-commit timestamps: commitInfo is the first line when enabled.
-		// Reading every commit is only needed once a table enables them, so
-		// look at the first line of each commit from the newest metadata on.
-		if ict || v == versions[len(versions)-1] || v == 0 {
-			if acts, err := t.readCommit(ctx, v); err == nil {
-				for i := range acts {
-					if ci := acts[i].CommitInfo; ci != nil && ci.InCommitTimestamp != nil {
-						ts = time.UnixMilli(*ci.InCommitTimestamp)
-						ict = true
-					}
-				}
-			}
+		if ts, ok := ict[v]; ok {
+			out = append(out, CommitEntry{Version: v, Timestamp: ts})
+			continue
 		}
+		ts := l.commits[v].ModTime
 		if !prev.IsZero() && !ts.After(prev) {
 			ts = prev.Add(time.Millisecond)
 		}
@@ -74,6 +79,20 @@ func (t *Table) commitTimes(ctx context.Context) ([]CommitEntry, error) {
 		out = append(out, CommitEntry{Version: v, Timestamp: ts})
 	}
 	return out, nil
+}
+
+// inCommitTimestamp returns the in-commit timestamp of commit v, if it has one.
+func (t *Table) inCommitTimestamp(ctx context.Context, v int64) (time.Time, bool) {
+	acts, err := t.readCommit(ctx, v)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for i := range acts {
+		if ci := acts[i].CommitInfo; ci != nil && ci.InCommitTimestamp != nil {
+			return time.UnixMilli(*ci.InCommitTimestamp), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // History returns up to limit commits, newest first (limit ≤ 0: all).

@@ -258,9 +258,15 @@ func (t *Table) replay(ctx context.Context, l *logListing, target int64) (*Snaps
 		if err == nil || !errors.Is(err, errCheckpointUnreadable) {
 			return s, err
 		}
-		// A damaged checkpoint: replay from version 0 if every commit is there.
+		// A damaged checkpoint: replay from version 0 if every commit is
+		// there. A listing that started at the _last_checkpoint hint does
+		// not show the older commits, so look at the whole log first.
 		if l.oldest != 0 {
-			return nil, err
+			full, lerr := t.list(ctx, 0)
+			if lerr != nil || full.oldest != 0 {
+				return nil, err
+			}
+			l = full
 		}
 	}
 	return t.replayFrom(ctx, l, target, -1, checkpointRef{})
