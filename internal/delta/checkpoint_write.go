@@ -93,6 +93,9 @@ type cpDomain struct {
 	Removed       *bool   `parquet:"removed,optional"`
 }
 
+// checkpointSchema names the root "spark_schema", as Spark's checkpoints do.
+var checkpointSchema = parquet.NewSchema("spark_schema", parquet.SchemaOf(cpRow{}))
+
 func ptr[T any](v T) *T { return &v }
 
 func strMapPtr(m map[string]string) map[string]*string {
@@ -212,7 +215,7 @@ func (t *Table) WriteCheckpoint(ctx context.Context, s *Snapshot) error {
 			Size: r.Size, DeletionVector: cpDeletionVector(r.DeletionVector)}})
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[cpRow](&buf, parquet.Compression(&snappy.Codec{}), parquet.CreatedBy("lakehouse", "0.1.0", ""))
+	w := parquet.NewGenericWriter[cpRow](&buf, checkpointSchema, parquet.Compression(&snappy.Codec{}), parquet.CreatedBy("lakehouse", "0.1.0", ""))
 	if _, err := w.Write(rows); err != nil {
 		return fmt.Errorf("write checkpoint %d: %w", s.version, err)
 	}
