@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
@@ -37,6 +38,48 @@ func (t *Table) readCheckpoint(ctx context.Context, cp checkpointRef) ([]Action,
 	return out, nil
 }
 
+// Checkpoint columns read leaf by leaf (fast, no per-row boxing); the
+// rarely populated action columns (metaData, protocol, …) and the maps are
+// assembled as nested values.
+var cpFlat = []string{
+	"txn.appId", "txn.version", "txn.lastUpdated",
+	"add.path", "add.size", "add.modificationTime", "add.dataChange", "add.stats", "add.baseRowId",
+	"add.defaultRowCommitVersion", "add.deletionVector.storageType", "add.deletionVector.pathOrInlineDv",
+	"add.deletionVector.offset", "add.deletionVector.sizeInBytes", "add.deletionVector.cardinality",
+	"remove.path", "remove.deletionTimestamp", "remove.dataChange", "remove.extendedFileMetadata", "remove.size",
+	"remove.deletionVector.storageType", "remove.deletionVector.pathOrInlineDv", "remove.deletionVector.offset",
+	"remove.deletionVector.sizeInBytes", "remove.deletionVector.cardinality",
+}
+
+var cpNested = []string{
+	"add.partitionValues", "add.tags", "add.stats_parsed", "remove.partitionValues", "remove.tags",
+	"metaData", "protocol", "domainMetadata", "checkpointMetadata", "sidecar",
+}
+
+// fieldAt finds the type of a dotted path in a schema.
+func fieldAt(s *column.Schema, path string) (*column.Type, bool) {
+	parts := strings.Split(path, ".")
+	fields := s.Fields
+	var t *column.Type
+	for _, p := range parts {
+		found := false
+		for i := range fields {
+			if fields[i].Name == p {
+				t, found = fields[i].Type, true
+				break
+			}
+		}
+		if !found {
+			return nil, false
+		}
+		fields = nil
+		if t.Kind == column.Struct {
+			fields = t.Fields
+		}
+	}
+	return t, true
+}
+
 func (t *Table) readCheckpointParquet(ctx context.Context, name string) ([]Action, error) {
 	obj, err := t.store.Open(ctx, name)
 	if err != nil {
@@ -51,19 +94,25 @@ func (t *Table) readCheckpointParquet(ctx context.Context, name string) ([]Actio
 	if err != nil {
 		return nil, err
 	}
-	// Read only the action columns we understand.
 	var want column.Schema
-	for _, name := range []string{"txn", "add", "remove", "metaData", "protocol", "domainMetadata", "checkpointMetadata", "sidecar"} {
-		if fd, ok := fileSchema.Field(name); ok && fd.Type.Kind == column.Struct {
-			want.Fields = append(want.Fields, *fd)
+	col := map[string]int{}
+	for _, p := range append(append([]string{}, cpFlat...), cpNested...) {
+		ft, ok := fieldAt(fileSchema, p)
+		if !ok {
+			continue
 		}
+		if slices.Contains(cpFlat, p) && !ft.IsPrimitive() {
+			continue
+		}
+		col[p] = len(want.Fields)
+		want.Fields = append(want.Fields, column.Field{Name: p, Type: ft, Nullable: true})
 	}
-	r, err := f.NewReader(&want, parquetio.ReaderOptions{BatchRows: 4096})
+	r, err := f.NewReader(&want, parquetio.ReaderOptions{BatchRows: 8192})
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	b := column.NewBatch(&want, 4096)
+	b := column.NewBatch(&want, 8192)
 	var out []Action
 	for {
 		if err := ctx.Err(); err != nil {
@@ -76,24 +125,141 @@ func (t *Table) readCheckpointParquet(ctx context.Context, name string) ([]Actio
 		if err != nil {
 			return nil, err
 		}
+		c := cpBatch{b: b, col: col}
 		for i := 0; i < b.Len(); i++ {
-			for c, fd := range want.Fields {
-				sv, ok := b.Cols[c].Value(i).(column.StructValue)
-				if !ok {
-					continue
-				}
-				a, err := checkpointAction(fd.Name, structView{fd.Type, sv})
-				if err != nil {
-					return nil, err
-				}
-				if a != nil {
-					out = append(out, *a)
-				}
-				break
+			a, err := c.action(i)
+			if err != nil {
+				return nil, err
+			}
+			if a != nil {
+				out = append(out, *a)
 			}
 		}
 	}
 	return out, nil
+}
+
+// cpBatch reads checkpoint actions from a batch of leaf columns.
+type cpBatch struct {
+	b   *column.Batch
+	col map[string]int
+}
+
+func (c cpBatch) vec(p string) *column.Vector {
+	if i, ok := c.col[p]; ok {
+		return c.b.Cols[i]
+	}
+	return nil
+}
+
+func (c cpBatch) str(p string, r int) (string, bool) {
+	v := c.vec(p)
+	if v == nil || v.IsNull(r) || v.Offsets == nil {
+		return "", false
+	}
+	return v.Str(r), true
+}
+
+func (c cpBatch) int(p string, r int) (int64, bool) {
+	v := c.vec(p)
+	if v == nil || v.IsNull(r) || v.Ints == nil {
+		return 0, false
+	}
+	return v.Ints[r], true
+}
+
+func (c cpBatch) intPtr(p string, r int) *int64 {
+	if x, ok := c.int(p, r); ok {
+		return &x
+	}
+	return nil
+}
+
+func (c cpBatch) bool(p string, r int) (bool, bool) {
+	v := c.vec(p)
+	if v == nil || v.IsNull(r) || v.Bools == nil {
+		return false, false
+	}
+	return v.Bools[r], true
+}
+
+func (c cpBatch) nested(p string, r int) structView {
+	v := c.vec(p)
+	if v == nil {
+		return structView{}
+	}
+	sv, _ := v.Value(r).(column.StructValue)
+	return structView{v.Type, sv}
+}
+
+// view wraps a nested value (map, struct) as a one-field struct view.
+func (c cpBatch) view(p, field string, r int) structView {
+	v := c.vec(p)
+	if v == nil {
+		return structView{t: &column.Type{Kind: column.Struct}}
+	}
+	return structView{&column.Type{Kind: column.Struct, Fields: []column.Field{{Name: field, Type: v.Type}}}, column.StructValue{v.Value(r)}}
+}
+
+func (c cpBatch) dv(prefix string, r int) *DeletionVector {
+	st, ok := c.str(prefix+".deletionVector.storageType", r)
+	if !ok || st == "" {
+		return nil
+	}
+	dv := &DeletionVector{StorageType: st}
+	dv.PathOrInlineDv, _ = c.str(prefix+".deletionVector.pathOrInlineDv", r)
+	if o, ok := c.int(prefix+".deletionVector.offset", r); ok {
+		o32 := int32(o)
+		dv.Offset = &o32
+	}
+	sz, _ := c.int(prefix+".deletionVector.sizeInBytes", r)
+	dv.SizeInBytes = int32(sz)
+	dv.Cardinality, _ = c.int(prefix+".deletionVector.cardinality", r)
+	return dv
+}
+
+func (c cpBatch) action(r int) (*Action, error) {
+	if path, ok := c.str("add.path", r); ok {
+		a := &Add{Path: path, PartitionValues: c.view("add.partitionValues", "v", r).partitionValues("v"),
+			Tags: c.view("add.tags", "v", r).strMap("v"), DeletionVector: c.dv("add", r),
+			BaseRowID: c.intPtr("add.baseRowId", r), DefaultRowCommitVersion: c.intPtr("add.defaultRowCommitVersion", r)}
+		a.Stats, _ = c.str("add.stats", r)
+		a.Size, _ = c.int("add.size", r)
+		a.ModificationTime, _ = c.int("add.modificationTime", r)
+		a.DataChange, _ = c.bool("add.dataChange", r)
+		if a.PartitionValues == nil {
+			a.PartitionValues = map[string]*string{}
+		}
+		if a.Stats == "" {
+			if sp := c.nested("add.stats_parsed", r); sp.v != nil {
+				a.statsParsed = statsFromParsed(sp)
+			}
+		}
+		if path == "" {
+			return nil, fmt.Errorf("%w: checkpoint add without a path", ErrCorrupt)
+		}
+		return &Action{Add: a}, nil
+	}
+	if path, ok := c.str("remove.path", r); ok {
+		rm := &Remove{Path: path, DeletionTimestamp: c.intPtr("remove.deletionTimestamp", r), Size: c.intPtr("remove.size", r),
+			PartitionValues: c.view("remove.partitionValues", "v", r).partitionValues("v"),
+			Tags:            c.view("remove.tags", "v", r).strMap("v"), DeletionVector: c.dv("remove", r)}
+		rm.DataChange, _ = c.bool("remove.dataChange", r)
+		if b, ok := c.bool("remove.extendedFileMetadata", r); ok {
+			rm.ExtendedFileMetadata = &b
+		}
+		return &Action{Remove: rm}, nil
+	}
+	if app, ok := c.str("txn.appId", r); ok {
+		v, _ := c.int("txn.version", r)
+		return &Action{Txn: &Txn{AppID: app, Version: v, LastUpdated: c.intPtr("txn.lastUpdated", r)}}, nil
+	}
+	for _, kind := range []string{"metaData", "protocol", "domainMetadata", "checkpointMetadata", "sidecar"} {
+		if sv := c.nested(kind, r); sv.v != nil {
+			return checkpointAction(kind, sv)
+		}
+	}
+	return nil, nil
 }
 
 // structView reads boxed struct values by field name.

@@ -70,7 +70,8 @@ type Reader struct {
 }
 
 // NewReader prepares to read the columns of want (by name; exact match first,
-// then case-insensitive) from f. A nil want reads every column as declared by
+// then case-insensitive; a dotted name such as "add.path" that is not a
+// top-level column names a nested field, read as a column of its own) from f. A nil want reads every column as declared by
 // the file. Columns missing from the file read as nulls.
 func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (*Reader, error) {
 	if want == nil {
@@ -89,12 +90,12 @@ func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (*Reader, erro
 		fd := &want.Fields[i]
 		p := &r.plans[i]
 		p.field = fd
-		n := f.root.child(fd.Name)
+		n := f.root.lookup(fd.Name)
 		if n == nil {
 			continue
 		}
 		p.node = n
-		if n.isLeaf() && n.rep != format.Repeated && fd.Type.IsPrimitive() {
+		if n.isLeaf() && n.rep != format.Repeated && n.repLevel == 0 && fd.Type.IsPrimitive() {
 			lr, err := newLeafReader(n, fd.Type, fd.Name)
 			if err != nil {
 				return nil, err
@@ -307,8 +308,10 @@ type cursor struct {
 	buf   []parquet.Value
 	pos   int
 	eof   bool
-	// row assembly (nested leaves): values of the current row, cloned
+	// row assembly (nested leaves): values of the current row, their bytes
+	// copied into arena so they outlive the page
 	rowBuf []parquet.Value
+	arena  []byte
 }
 
 func newCursor(cc parquet.ColumnChunk, n *pnode) *cursor {
@@ -382,14 +385,16 @@ func (c *cursor) peek() (parquet.Value, bool, error) {
 }
 
 // row returns the values of the next row (up to the next value with
-// repetition level 0), cloned so they outlive the page.
+// repetition level 0). Byte values are copied into the cursor's arena, so
+// they stay valid until the next call even if the row spans pages.
 func (c *cursor) row() ([]parquet.Value, error) {
 	c.rowBuf = c.rowBuf[:0]
+	c.arena = c.arena[:0]
 	v, err := c.next()
 	if err != nil {
 		return nil, err
 	}
-	c.rowBuf = append(c.rowBuf, v.Clone())
+	c.rowBuf = append(c.rowBuf, c.keep(v))
 	for {
 		v, ok, err := c.peek()
 		if err != nil {
@@ -399,9 +404,38 @@ func (c *cursor) row() ([]parquet.Value, error) {
 			break
 		}
 		c.pos++
-		c.rowBuf = append(c.rowBuf, v.Clone())
+		c.rowBuf = append(c.rowBuf, c.keep(v))
 	}
 	return c.rowBuf, nil
+}
+
+// keep returns v with its bytes (if any) copied into the arena.
+func (c *cursor) keep(v parquet.Value) parquet.Value {
+	var nv parquet.Value
+	switch v.Kind() {
+	case parquet.ByteArray:
+		if v.IsNull() {
+			return v
+		}
+		start := len(c.arena)
+		c.arena = append(c.arena, v.ByteArray()...)
+		nv = parquet.ByteArrayValue(c.arena[start:len(c.arena):len(c.arena)])
+	case parquet.FixedLenByteArray:
+		if v.IsNull() {
+			return v
+		}
+		start := len(c.arena)
+		c.arena = append(c.arena, v.ByteArray()...)
+		nv = parquet.FixedLenByteArrayValue(c.arena[start:len(c.arena):len(c.arena)])
+	case parquet.Int96:
+		return v.Clone()
+	default:
+		return v
+	}
+	nv.SetRepetitionLevel(v.RepetitionLevel())
+	nv.SetDefinitionLevel(v.DefinitionLevel())
+	nv.SetColumnIndex(v.Column())
+	return nv
 }
 
 // assembler rebuilds nested values of one row from leaf value slices.

@@ -46,6 +46,23 @@ func (n *pnode) child(name string) *pnode {
 	return nil
 }
 
+// lookup finds a top-level field, or a nested one by its dotted path.
+func (n *pnode) lookup(name string) *pnode {
+	if c := n.child(name); c != nil {
+		return c
+	}
+	if !strings.Contains(name, ".") {
+		return nil
+	}
+	cur := n
+	for _, part := range strings.Split(name, ".") {
+		if cur = cur.child(part); cur == nil || cur.rep == format.Repeated {
+			return nil
+		}
+	}
+	return cur
+}
+
 func (n *pnode) isList() bool {
 	if n.hasConv && n.converted == deprecated.List {
 		return true
