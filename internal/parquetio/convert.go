@@ -54,7 +54,7 @@ func newLeafReader(n *pnode, t *column.Type, path string) (*leafReader, error) {
 			return nil, bad()
 		}
 	case column.Float, column.Double:
-		if n.phys != format.Float && n.phys != format.Double && !(t.Kind == column.Double && (n.phys == format.Int32)) {
+		if n.phys != format.Float && n.phys != format.Double && !(t.Kind == column.Double && (n.phys == format.Int32 || n.phys == format.Int64)) {
 			return nil, bad()
 		}
 	case column.String, column.Binary:
@@ -142,6 +142,8 @@ func (lr *leafReader) appendTo(vec *column.Vector, v parquet.Value) {
 			vec.AppendFloat(float64(v.Float()))
 		case format.Int32:
 			vec.AppendFloat(float64(v.Int32()))
+		case format.Int64:
+			vec.AppendFloat(float64(v.Int64()))
 		default:
 			vec.AppendFloat(v.Double())
 		}
@@ -183,6 +185,8 @@ func (lr *leafReader) box(v parquet.Value) any {
 			return float64(v.Float())
 		case format.Int32:
 			return float64(v.Int32())
+		case format.Int64:
+			return float64(v.Int64())
 		}
 		return v.Double()
 	case column.String:
