@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -55,7 +54,8 @@ type Result struct {
 // SilverWriteOptions are the silver data file settings.
 func SilverWriteOptions() delta.WriteOptions {
 	return delta.WriteOptions{Parquet: parquetio.WriterOptions{
-		RowGroupRows: 1 << 16,
+		RowGroupRows:   1 << 15,
+		PageBufferSize: 256 << 10,
 		Dictionary: []string{"event_name", "device_type", "platform", "country", "region", "city",
 			"utm_source", "utm_medium", "utm_campaign", "category", "currency", "ingest_batch_id"},
 	}}
@@ -378,16 +378,9 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 	return nil
 }
 
-// emitter groups winning rows by event_date into batches for the writers.
-// Purchases go to files of their own: the files' event_name statistics
-// then let gold read the purchase rows of a day without decoding the rest.
-type emitter struct {
-	w       *silverWriters
-	byDate  map[int32]*[2]*column.Batch // [other events, purchases]
-	written int64
-}
-
-// silverWriters are the two file writers of a silver commit.
+// silverWriters are the two file writers of one set of silver rows: purchases
+// go to files of their own, so that the files' event_name statistics let
+// gold read the purchase rows of a day without decoding the rest.
 type silverWriters struct {
 	other, purchases *delta.FileWriter
 }
@@ -431,50 +424,101 @@ func (w *silverWriters) write(b *column.Batch, purchase bool) error {
 	return w.other.Write(b)
 }
 
-func newEmitter(w *silverWriters) *emitter {
-	return &emitter{w: w, byDate: map[int32]*[2]*column.Batch{}}
+// emitter groups winning rows by event_date into batches and writes each
+// date through writers of its own, so that goroutines emitting rows of
+// different dates do not wait for each other and each date has one open
+// file per kind at a time.
+type emitter struct {
+	ctx  context.Context
+	snap *delta.Snapshot
+	mu   sync.Mutex // guards sinks
+	// sinks holds, per event_date, the pending rows and the writers.
+	sinks map[int32]*dateSink
+}
+
+type dateSink struct {
+	mu      sync.Mutex       // guards the fields below
+	batches [2]*column.Batch // [other events, purchases]
+	w       *silverWriters
+	err     error
+}
+
+func newEmitter(ctx context.Context, snap *delta.Snapshot) *emitter {
+	return &emitter{ctx: ctx, snap: snap, sinks: map[int32]*dateSink{}}
+}
+
+func (e *emitter) sink(d int32) (*dateSink, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.sinks[d]
+	if s == nil {
+		w, err := newSilverWriters(e.ctx, e.snap)
+		if err != nil {
+			return nil, err
+		}
+		s = &dateSink{w: w, batches: [2]*column.Batch{column.NewBatch(pipeline.SilverSchema, 8192), column.NewBatch(pipeline.SilverSchema, 1024)}}
+		e.sinks[d] = s
+	}
+	return s, nil
 }
 
 func (e *emitter) emit(r rec) error {
-	d := r.eventDate()
-	bs := e.byDate[d]
-	if bs == nil {
-		bs = &[2]*column.Batch{column.NewBatch(pipeline.SilverSchema, 8192), column.NewBatch(pipeline.SilverSchema, 1024)}
-		e.byDate[d] = bs
+	s, err := e.sink(r.eventDate())
+	if err != nil {
+		return err
 	}
 	k := 0
 	if r.isPurchase() {
 		k = 1
 	}
-	b := bs[k]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	b := s.batches[k]
 	r.appendTo(b)
-	e.written++
 	if b.Len() >= 8192 {
-		if err := e.w.write(b, k == 1); err != nil {
-			return err
+		if s.err = s.w.write(b, k == 1); s.err != nil {
+			return s.err
 		}
 		b.Reset()
 	}
 	return nil
 }
 
-func (e *emitter) flush() error {
-	dates := make([]int32, 0, len(e.byDate))
-	for d := range e.byDate {
-		dates = append(dates, d)
-	}
-	slices.Sort(dates)
-	for _, d := range dates {
-		for k, b := range e.byDate[d] {
-			if b.Len() > 0 {
-				if err := e.w.write(b, k == 1); err != nil {
-					return err
-				}
-				b.Reset()
+// close writes what is pending and closes every date's files.
+func (e *emitter) close() ([]*delta.Add, error) {
+	var adds []*delta.Add
+	var firstErr error
+	for _, s := range e.sinks {
+		if firstErr != nil {
+			s.w.abort()
+			continue
+		}
+		for k, b := range s.batches {
+			if b.Len() > 0 && firstErr == nil {
+				firstErr = s.w.write(b, k == 1)
 			}
 		}
+		if firstErr != nil {
+			s.w.abort()
+			continue
+		}
+		a, err := s.w.close()
+		if err != nil {
+			firstErr = err
+			continue
+		}
+		adds = append(adds, a...)
 	}
-	return nil
+	return adds, firstErr
+}
+
+func (e *emitter) abort() {
+	for _, s := range e.sinks {
+		s.w.abort()
+	}
 }
 
 // dedupeAll deduplicates the buckets on workers goroutines, each with its
@@ -487,16 +531,11 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		next <- i
 	}
 	close(next)
-	var mu sync.Mutex // guards res, adds and existing's drops
-	var adds []*delta.Add
+	var mu sync.Mutex // guards res and existing's drops
+	em := newEmitter(ctx, snap)
 	eg, ectx := errgroup.WithContext(ctx)
 	for range workers {
 		eg.Go(func() error {
-			sw, err := newSilverWriters(ectx, snap)
-			if err != nil {
-				return err
-			}
-			em := newEmitter(sw)
 			var local Result
 			for i := range next {
 				chunks, err := bk.load(i)
@@ -507,21 +546,11 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 					err = ectx.Err()
 				}
 				if err != nil {
-					sw.abort()
 					return err
 				}
 				bk.release(i)
 			}
-			if err := em.flush(); err != nil {
-				sw.abort()
-				return err
-			}
-			a, err := sw.close()
-			if err != nil {
-				return err
-			}
 			mu.Lock()
-			adds = append(adds, a...)
 			res.Inserted += local.Inserted
 			res.Updated += local.Updated
 			res.Superseded += local.Superseded
@@ -530,6 +559,11 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		})
 	}
 	if err := eg.Wait(); err != nil {
+		em.abort()
+		return nil, nil, err
+	}
+	adds, err := em.close()
+	if err != nil {
 		return nil, nil, err
 	}
 	// Rewrite the files that held replaced rows, without those rows.
