@@ -1,0 +1,113 @@
+package bronze_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
+	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
+)
+
+func write(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestResolvePaths(t *testing.T) {
+	dir := t.TempDir()
+	a := write(t, filepath.Join(dir, "in", "a.ndjson"), "{}\n")
+	b := write(t, filepath.Join(dir, "in", "sub", "b.jsonl.gz"), "")
+	write(t, filepath.Join(dir, "in", ".hidden.ndjson"), "{}\n")
+	write(t, filepath.Join(dir, "in", "_manifest.json"), "{}\n")
+	write(t, filepath.Join(dir, "in", "_skip", "c.ndjson"), "{}\n")
+	write(t, filepath.Join(dir, "in", "notes.txt"), "x\n")
+	other := write(t, filepath.Join(dir, "data.log"), "{}\n")
+	os.MkdirAll(filepath.Join(dir, "empty"), 0o777)
+
+	got, err := bronze.ResolvePaths([]string{filepath.Join(dir, "in"), other, a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{a, b, other}, got); diff != "" {
+		t.Errorf("paths (-want +got):\n%s", diff)
+	}
+	for _, c := range []struct {
+		paths []string
+		want  string
+	}{
+		{[]string{filepath.Join(dir, "nope.ndjson")}, "nope.ndjson: no such file or directory"},
+		{[]string{filepath.Join(dir, "empty")}, "no .ndjson, .jsonl or .json files"},
+		{nil, "no input paths"},
+	} {
+		if _, err := bronze.ResolvePaths(c.paths); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ResolvePaths(%v) = %v, want an error containing %q", c.paths, err, c.want)
+		}
+	}
+}
+
+func TestIngestFramingAndBadGzip(t *testing.T) {
+	ctx := context.Background()
+	st, err := local.New(t.TempDir(), local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := pipeline.NewWarehouse(st, delta.Options{})
+	dir := t.TempDir()
+	// CRLF, blank lines, a last line without newline, a BOM kept byte for byte.
+	plain := write(t, filepath.Join(dir, "a.ndjson"), "\ufeff{\"a\":1}\r\n\r\n   \n{\"b\":2}\n{\"c\":3}")
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("{\"d\":4}\n{\"e\":5}\n"))
+	zw.Close()
+	good := write(t, filepath.Join(dir, "b.ndjson.gz"), gz.String())
+	res, err := bronze.Ingest(ctx, wh, []string{plain, good}, bronze.IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 5 {
+		t.Fatalf("ingested %d rows, want 5", res.Rows)
+	}
+	s, err := wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	sc, _ := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source"}})
+	sc.Each(ctx, func(b *batchT) error {
+		for r := 0; r < b.Len(); r++ {
+			lines = append(lines, b.Cols[0].Str(r)+" @"+filepath.Base(b.Cols[1].Str(r)))
+		}
+		return nil
+	})
+	want := sortStrings([]string{"\ufeff{\"a\":1} @a.ndjson", "{\"b\":2} @a.ndjson", "{\"c\":3} @a.ndjson", "{\"d\":4} @b.ndjson.gz", "{\"e\":5} @b.ndjson.gz"})
+	if diff := cmp.Diff(want, sortStrings(lines)); diff != "" {
+		t.Errorf("bronze rows (-want +got):\n%s", diff)
+	}
+
+	// A truncated gzip file: a clear error naming it, nothing committed.
+	cut := write(t, filepath.Join(dir, "c.ndjson.gz"), gz.String()[:gz.Len()-10])
+	before := s.Version()
+	_, err = bronze.Ingest(ctx, wh, []string{cut}, bronze.IngestOptions{})
+	if err == nil || !strings.Contains(err.Error(), "c.ndjson.gz") {
+		t.Fatalf("truncated gzip: %v", err)
+	}
+	s2, _ := wh.Snapshot(ctx, pipeline.Bronze)
+	if s2.Version() != before {
+		t.Errorf("a failed ingest committed version %d", s2.Version())
+	}
+}
