@@ -24,11 +24,56 @@ fmt:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
 
+# The pipeline beside the DuckDB reference, with tools/bench (docs/performance.md).
+# Input is generated once into a cache ($$LAKEHOUSE_BENCH_CACHE or ~/.cache/lakehouse-bench)
+# with --invalid-rate 0: the reference's silver lets the generator's out-of-range
+# prices through and its gold then fails. Extra flags: BENCH_FLAGS='--json out.json'.
+.PHONY: bench-pipeline bench-10m bench-incremental
+BENCH_FLAGS ?=
+bench-pipeline:
+	$(GO) run ./tools/bench --rows 1000000 --invalid-rate 0 $(BENCH_FLAGS)
+
+bench-10m:
+	$(GO) run ./tools/bench --rows 10000000 --reps 3 --invalid-rate 0 $(BENCH_FLAGS)
+
+# Issue 5's incremental criterion: the 10th run of 1M new events vs the first.
+bench-incremental:
+	$(GO) run ./tools/bench --pipeline=false --incremental 10 --incremental-rows 1000000 $(BENCH_FLAGS)
+
 # Run every fuzz target for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m
 fuzz:
 	@for pkg in ./internal/event ./internal/delta; do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# --- Reliability (docs/reliability.md) -------------------------------------
+.PHONY: soak fuzz-long
+
+# kill -9 trials of the pipeline and of `lakehouse run` + `job repair`, with
+# exact counts against a crash-free run. CRASH_TRIALS (default 50) per
+# harness; CRASH_SEED replays a failing trial (its seed is in the log).
+CRASH_TRIALS ?= 50
+crash:
+	LAKEHOUSE_CRASH_TRIALS=$(CRASH_TRIALS) LAKEHOUSE_CRASH_SEED=$(CRASH_SEED) \
+	  $(GO) test -count=1 -timeout 120m -run '^TestCrash' -v ./internal/reliability
+
+# Several processes ingesting and running bronze_to_silver on one warehouse
+# at once, SOAK_RUNS times in a row (default 20); stops at the first failure.
+SOAK_RUNS ?= 20
+soak:
+	$(GO) test -count=$(SOAK_RUNS) -failfast -timeout 120m -run '^TestConcurrentProcesses$$' -v ./internal/reliability
+
+# Every fuzz target for FUZZTIME each (default 10m here, unlike `make fuzz`),
+# one at a time; a crasher lands in the package's testdata/fuzz and stops
+# the run. FUZZFLAGS passes more flags (e.g. FUZZFLAGS=-parallel=1).
+FUZZLONG_TIME = $(if $(filter command line environment,$(origin FUZZTIME)),$(FUZZTIME),10m)
+fuzz-long:
+	@for pkg in ./internal/event ./internal/delta; do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
+	    echo "== $$pkg $$f for $(FUZZLONG_TIME) ($$(date -u +%FT%TZ))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZLONG_TIME) $(FUZZFLAGS) $$pkg || exit 1; \
 	  done; \
 	done
