@@ -2,6 +2,7 @@ package silver
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -137,6 +138,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 	defer bk.close()
 
+	tr := newTracer()
 	// Phase 1: parse and validate every new bronze row (in parallel).
 	var qw *quarantineWriter
 	if lastQ < target {
@@ -152,6 +154,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, err
 	}
 
+	tr.mark("parse %d bronze rows in %d files into %d buckets (spill %v)", res.RowsRead, len(units), bk.n, bk.spill)
 	// Commit quarantine first: its txn lets a retry skip what it holds.
 	if qw != nil {
 		v, err := qw.commit(ctx, target, res.Quarantined)
@@ -165,14 +168,17 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 
 	// Phase 2: dedupe per bucket against silver, write the winners.
+	tr.mark("commit quarantine")
 	existing, err := loadExisting(ctx, silverSnap, filter)
 	if err != nil {
 		return nil, err
 	}
+	tr.mark("scan %d existing silver files", len(existing.files))
 	adds, rewritten, err := dedupeAll(ctx, silverSnap, bk, existing, res, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
+	tr.mark("dedupe and write %d files, rewrite %d", len(adds), len(rewritten))
 	res.FilesRewritten = len(rewritten)
 	tx := silverSnap.NewTransaction("MERGE")
 	tx.SetParameter("predicate", "target.event_id = source.event_id")
@@ -191,6 +197,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, fmt.Errorf("commit silver: %w", err)
 	}
 	res.SilverVersion = next.Version()
+	tr.mark("commit silver")
 	return res, nil
 }
 
@@ -592,39 +599,75 @@ func recAt(chunks [][]byte, l loc) rec {
 	return rec(c[off : off+recLen(c[off:])])
 }
 
+// keyTable maps event_id keys to record locations: open addressing with
+// linear probing on the key's first 8 bytes (already a uniform hash), which
+// costs a fraction of a Go map on this hot path.
+type keyTable struct {
+	slots []slot
+	mask  uint64
+}
+
+type slot struct {
+	k    key
+	l    loc
+	used bool
+}
+
+func newKeyTable(n int) *keyTable {
+	size := 1024
+	for size < 2*n {
+		size <<= 1
+	}
+	return &keyTable{slots: make([]slot, size), mask: uint64(size - 1)}
+}
+
+// upsert returns the slot of k, and whether k was already there.
+func (t *keyTable) upsert(k key) (*slot, bool) {
+	i := binary.LittleEndian.Uint64(k[:8]) & t.mask
+	for {
+		s := &t.slots[i]
+		if !s.used {
+			s.k, s.used = k, true
+			return s, false
+		}
+		if s.k == k {
+			return s, true
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
 // dedupeBucket keeps the best copy of each event_id among the records and
 // against the existing silver rows, and emits the winners.
 func dedupeBucket(chunks [][]byte, existing *existingRows, em *emitter, res *Result, mu *sync.Mutex) error {
 	n := 0
 	for _, c := range chunks {
-		n += len(c) / 300
+		n += len(c)/250 + 1
 	}
-	best := make(map[key]loc, n)
-	order := make([]loc, 0, n)
+	best := newKeyTable(n)
 	for ci, c := range chunks {
 		for off := 0; off < len(c); {
 			l := loc(int64(ci)<<32 | int64(off))
 			r := rec(c[off : off+recLen(c[off:])])
-			k := r.key()
-			if prev, ok := best[k]; ok {
-				res.Superseded++
-				if r.beats(recAt(chunks, prev)) {
-					best[k] = l
-				}
+			s, found := best.upsert(r.key())
+			if !found {
+				s.l = l
 			} else {
-				best[k] = l
-				order = append(order, l)
+				res.Superseded++
+				if r.beats(recAt(chunks, s.l)) {
+					s.l = l
+				}
 			}
 			off += len(r)
 		}
 	}
-	for _, l := range order {
-		r := recAt(chunks, l)
-		k := r.key()
-		if b := best[k]; b != l {
-			r = recAt(chunks, b)
+	for i := range best.slots {
+		s := &best.slots[i]
+		if !s.used {
+			continue
 		}
-		if old, ok := existing.lookup(k, r.eventID()); ok {
+		r := recAt(chunks, s.l)
+		if old, ok := existing.lookup(s.k, r.eventID()); ok {
 			res.Superseded++
 			if old.ingestTS > r.ingestTS() {
 				continue // the row already in silver is newer
