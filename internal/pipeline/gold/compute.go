@@ -6,8 +6,11 @@ import (
 	"math"
 	"slices"
 
+	"github.com/zeebo/xxh3"
+
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/keyset"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
@@ -64,13 +67,22 @@ func revenueOf(priceCents int64, qty int64) (int64, bool) {
 	return r, true
 }
 
-var stepIndex = func() map[string]int {
-	m := map[string]int{}
-	for i, s := range pipeline.FunnelSteps {
-		m[s] = i
+// stepOf returns the funnel step of an event name, or -1.
+func stepOf(name []byte) int {
+	switch string(name) {
+	case "page_view":
+		return 0
+	case "product_view":
+		return 1
+	case "add_to_cart":
+		return 2
+	case "checkout_started":
+		return 3
+	case "purchase":
+		return 4
 	}
-	return m
-}()
+	return -1
+}
 
 // ComputeDay reads the silver partition of one date and computes its gold
 // rows. It reads two columns of every row for the funnel, and every column
@@ -82,24 +94,21 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 	if err != nil {
 		return nil, err
 	}
-	var sessions [5]map[string]struct{}
-	for i := range sessions {
-		sessions[i] = map[string]struct{}{}
-	}
+	// Distinct sessions per step, as a set of 128-bit hashes of session_id
+	// (a collision among a billion sessions has a probability near 1e-21).
+	var sessions [5]keyset.Set
 	err = sc.Each(ctx, func(b *column.Batch) error {
 		names, sess := b.Cols[0], b.Cols[1]
-		for r := 0; r < b.Len(); r++ {
+		for r, n := 0, b.Len(); r < n; r++ {
 			if names.IsNull(r) || sess.IsNull(r) {
 				continue
 			}
-			step, ok := stepIndex[string(names.Bytes(r))]
-			if !ok {
+			step := stepOf(names.Bytes(r))
+			if step < 0 {
 				continue
 			}
-			s := sessions[step]
-			if _, seen := s[string(sess.Bytes(r))]; !seen {
-				s[string(sess.Bytes(r))] = struct{}{}
-			}
+			h := xxh3.Hash128(sess.Bytes(r))
+			sessions[step].Add(keyset.Key{h.Lo, h.Hi})
 		}
 		return nil
 	})
@@ -107,7 +116,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 		return nil, fmt.Errorf("read silver %s: %w", delta.FormatDate(date), err)
 	}
 	for i := range sessions {
-		day.Funnel.Sessions[i] = int64(len(sessions[i]))
+		day.Funnel.Sessions[i] = int64(sessions[i].Len())
 	}
 	if err := computePurchases(ctx, silver, day); err != nil {
 		return nil, err
