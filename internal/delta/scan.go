@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2/roaring64"
 
@@ -189,9 +190,10 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 		return fmt.Errorf("open data file %s: %w", a.Path, err)
 	}
 	defer obj.Close()
-	pf, err := parquetio.Open(obj, obj.Size())
+	src := &ioErrReader{r: obj}
+	pf, err := parquetio.Open(src, obj.Size())
 	if err != nil {
-		return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, a.Path, err)
+		return src.wrap(a.Path, err)
 	}
 	r, err := pf.NewReader(&fileSchema, parquetio.ReaderOptions{BatchRows: sc.opts.BatchRows})
 	if err != nil {
@@ -208,7 +210,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, a.Path, err)
+			return src.wrap(a.Path, err)
 		}
 		if err := emit(fb, fb.Len()); err != nil {
 			return err
@@ -307,4 +309,35 @@ func dropDeleted(b *column.Batch, n int, first uint64, deleted *roaring64.Bitmap
 		out.AppendRow(b, r)
 	}
 	return out, len(kept)
+}
+
+// ioErrReader remembers the first error of the store under a Parquet file,
+// so that a failed read (a dead disk or network) is reported as such, with
+// its cause, and only a file that reads fine but does not decode is corrupt.
+type ioErrReader struct {
+	r     io.ReaderAt
+	mu    sync.Mutex
+	ioErr error
+}
+
+func (e *ioErrReader) ReadAt(p []byte, off int64) (int, error) {
+	n, err := e.r.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		e.mu.Lock()
+		if e.ioErr == nil {
+			e.ioErr = err
+		}
+		e.mu.Unlock()
+	}
+	return n, err
+}
+
+func (e *ioErrReader) wrap(path string, err error) error {
+	e.mu.Lock()
+	ioErr := e.ioErr
+	e.mu.Unlock()
+	if ioErr != nil {
+		return fmt.Errorf("read data file %s: %w", path, ioErr)
+	}
+	return fmt.Errorf("%w: data file %s: %v", ErrCorrupt, path, err)
 }

@@ -15,6 +15,10 @@ import (
 type ReaderOptions struct {
 	// BatchRows is the most rows one Next call returns (default 8192).
 	BatchRows int
+	// BatchBytes bounds the bytes of the first string or binary column a
+	// Next call returns (default 16 MiB), so that big records make
+	// smaller batches instead of bigger memory.
+	BatchBytes int
 	// SkipRowGroup, when set, is asked before each row group is read; true
 	// skips it (for min/max pruning).
 	SkipRowGroup func(rg parquet.RowGroup) bool
@@ -83,6 +87,9 @@ func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (*Reader, erro
 	}
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 8192
+	}
+	if opts.BatchBytes <= 0 {
+		opts.BatchBytes = 16 << 20
 	}
 	r := &Reader{f: f, want: want, opts: opts, rg: 0}
 	r.plans = make([]fieldPlan, len(want.Fields))
@@ -195,7 +202,23 @@ func (r *Reader) Next(b *column.Batch) error {
 	if n > r.left {
 		n = r.left
 	}
+	// The first flat string column sets the batch size by its bytes.
+	first := -1
 	for i := range r.plans {
+		if p := &r.plans[i]; p.flat != nil && (p.field.Type.Kind == column.String || p.field.Type.Kind == column.Binary) {
+			first = i
+			m, err := r.readFlat(p, b.Cols[i], int(n), r.opts.BatchBytes)
+			if err != nil {
+				return err
+			}
+			n = int64(m)
+			break
+		}
+	}
+	for i := range r.plans {
+		if i == first {
+			continue
+		}
 		if err := r.readColumn(&r.plans[i], b.Cols[i], int(n)); err != nil {
 			return err
 		}
@@ -261,20 +284,8 @@ func (r *Reader) readColumn(p *fieldPlan, vec *column.Vector, n int) error {
 		return nil
 	}
 	if p.flat != nil {
-		c := p.curs[0]
-		maxDef := p.node.def
-		for range n {
-			v, err := c.next()
-			if err != nil {
-				return fmt.Errorf("column %s: %w", p.field.Name, err)
-			}
-			if v.DefinitionLevel() < maxDef || v.IsNull() {
-				vec.AppendNull()
-				continue
-			}
-			p.flat.appendTo(vec, v)
-		}
-		return nil
+		_, err := r.readFlat(p, vec, n, 0)
+		return err
 	}
 	rows := make([][]parquet.Value, len(p.curs))
 	for range n {
@@ -297,6 +308,29 @@ func (r *Reader) readColumn(p *fieldPlan, vec *column.Vector, n int) error {
 		vec.AppendValue(v)
 	}
 	return nil
+}
+
+// readFlat reads up to n rows of a flat column, stopping early (after at
+// least one row) once the vector's bytes exceed maxBytes (0: no limit). It
+// returns the rows read.
+func (r *Reader) readFlat(p *fieldPlan, vec *column.Vector, n, maxBytes int) (int, error) {
+	c := p.curs[0]
+	maxDef := p.node.def
+	for i := 0; i < n; i++ {
+		if maxBytes > 0 && i > 0 && len(vec.Data) >= maxBytes {
+			return i, nil
+		}
+		v, err := c.next()
+		if err != nil {
+			return i, fmt.Errorf("column %s: %w", p.field.Name, err)
+		}
+		if v.DefinitionLevel() < maxDef || v.IsNull() {
+			vec.AppendNull()
+			continue
+		}
+		p.flat.appendTo(vec, v)
+	}
+	return n, nil
 }
 
 // cursor streams the values of one leaf column chunk across pages.

@@ -122,7 +122,9 @@ func ParquetSchema(s *column.Schema, dictionary ...string) (*parquet.Schema, err
 type WriterOptions struct {
 	// RowGroupRows closes a row group after this many rows (default 131072).
 	RowGroupRows int
-	// RowGroupBytes closes a row group once its buffered size reaches this (default 128 MiB).
+	// RowGroupBytes closes a row group once the data written into it
+	// (uncompressed, estimated) reaches this (default 64 MiB), so that a
+	// file of big records does not buffer a row group of RowGroupRows.
 	RowGroupBytes int64
 	// PageBufferSize is the uncompressed size of a data page (default 1 MiB).
 	PageBufferSize int
@@ -155,14 +157,15 @@ type ColumnStats struct {
 
 // Writer writes batches of a fixed schema into one Parquet file.
 type Writer struct {
-	w      *parquet.Writer
-	schema *column.Schema
-	opts   WriterOptions
-	cols   []*parquet.ColumnWriter
-	vals   []parquet.Value
-	levels []levelInfo
-	rgRows int
-	rows   int64
+	w       *parquet.Writer
+	schema  *column.Schema
+	opts    WriterOptions
+	cols    []*parquet.ColumnWriter
+	vals    []parquet.Value
+	levels  []levelInfo
+	rgRows  int
+	rgBytes int64
+	rows    int64
 	// nonFinite marks float columns that held NaN or ±Inf: their bounds
 	// are not reported (Spark orders NaN above every number).
 	nonFinite []bool
@@ -179,7 +182,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 		opts.RowGroupRows = 1 << 17
 	}
 	if opts.RowGroupBytes <= 0 {
-		opts.RowGroupBytes = 128 << 20
+		opts.RowGroupBytes = 64 << 20
 	}
 	if opts.PageBufferSize <= 0 {
 		opts.PageBufferSize = 1 << 20
@@ -258,15 +261,18 @@ func (pw *Writer) Write(b *column.Batch) error {
 	n := b.Len()
 	for start := 0; start < n; {
 		end := min(n, start+pw.opts.RowGroupRows-pw.rgRows)
+		// Stop early at the byte budget of the row group.
+		end = start + pw.fitBytes(b, start, end)
 		for i, vec := range b.Cols {
 			if err := pw.writeColumn(i, vec, start, end); err != nil {
 				return fmt.Errorf("write column %s: %w", pw.schema.Fields[i].Name, err)
 			}
 		}
+		pw.rgBytes += rowsBytes(b, start, end)
 		pw.rgRows += end - start
 		pw.rows += int64(end - start)
 		start = end
-		if pw.rgRows >= pw.opts.RowGroupRows {
+		if pw.rgRows >= pw.opts.RowGroupRows || pw.rgBytes >= pw.opts.RowGroupBytes {
 			if err := pw.flush(); err != nil {
 				return err
 			}
@@ -275,11 +281,43 @@ func (pw *Writer) Write(b *column.Batch) error {
 	return nil
 }
 
+// fitBytes returns how many of the rows [start,end) fit in the row group's
+// byte budget (at least one).
+func (pw *Writer) fitBytes(b *column.Batch, start, end int) int {
+	room := pw.opts.RowGroupBytes - pw.rgBytes
+	if rowsBytes(b, start, end) <= room {
+		return end - start
+	}
+	lo, hi := 1, end-start // binary search on the prefix size
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if rowsBytes(b, start, start+mid) <= room {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// rowsBytes estimates the uncompressed size of rows [start,end).
+func rowsBytes(b *column.Batch, start, end int) int64 {
+	var n int64
+	for _, v := range b.Cols {
+		if v.Offsets != nil {
+			n += int64(v.Offsets[end] - v.Offsets[start])
+		} else {
+			n += 8 * int64(end-start)
+		}
+	}
+	return n
+}
+
 func (pw *Writer) flush() error {
 	if pw.rgRows == 0 {
 		return nil
 	}
-	pw.rgRows = 0
+	pw.rgRows, pw.rgBytes = 0, 0
 	if err := pw.w.Flush(); err != nil {
 		return fmt.Errorf("flush row group: %w", err)
 	}

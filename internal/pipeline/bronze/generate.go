@@ -70,7 +70,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 			if err != nil {
 				return err
 			}
-			for b.Len() < BatchRows && len(data) > 0 {
+			for !full(b) && len(data) > 0 {
 				i := bytes.IndexByte(data, '\n')
 				var line []byte
 				if i < 0 {

@@ -299,7 +299,7 @@ func readFile(ctx context.Context, pw *parallelWriter, path string, ingestTS int
 		}
 		appendLine(b, line, ingestTS, path, batchID)
 		fr.Rows++
-		if b.Len() >= BatchRows {
+		if full(b) {
 			if err := ctx.Err(); err != nil {
 				return fr, err
 			}

@@ -13,8 +13,17 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
-// BatchRows is the number of lines per batch handed to a writer.
-const BatchRows = 16384
+// BatchRows and BatchBytes bound a batch of lines handed to a writer: big
+// records make smaller batches, so memory follows bytes, not lines.
+const (
+	BatchRows  = 16384
+	BatchBytes = 4 << 20
+)
+
+// full reports whether a bronze batch should be sent.
+func full(b *column.Batch) bool {
+	return b.Len() >= BatchRows || len(b.Cols[0].Data) >= BatchBytes
+}
 
 // writeOptions are the bronze file settings: big files, zstd, dictionary
 // encoding for the per-batch constant columns.
@@ -22,8 +31,9 @@ func writeOptions() delta.WriteOptions {
 	return delta.WriteOptions{
 		TargetFileRows: 1 << 20,
 		Parquet: parquetio.WriterOptions{
-			RowGroupRows: 1 << 17,
-			Dictionary:   []string{"source", "ingest_batch_id"},
+			RowGroupRows:  1 << 17,
+			RowGroupBytes: 16 << 20,
+			Dictionary:    []string{"source", "ingest_batch_id"},
 		},
 	}
 }

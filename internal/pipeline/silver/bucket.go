@@ -16,6 +16,11 @@ import (
 type buckets struct {
 	n     int
 	spill bool
+	dir   string
+	// memLimit is the most record bytes kept in memory; past it every
+	// bucket moves to its spill file.
+	memLimit int64
+	memBytes int64
 
 	mu    sync.Mutex // guards mem and bufs while parsing goroutines add
 	mem   [][][]byte // !spill: per bucket, its chunks
@@ -23,23 +28,40 @@ type buckets struct {
 	bufs  []*bufio.Writer
 }
 
-func newBuckets(n int, spill bool, dir string) (*buckets, error) {
-	b := &buckets{n: max(1, n), spill: spill}
+func newBuckets(n int, spill bool, dir string, memLimit int64) (*buckets, error) {
+	b := &buckets{n: max(1, n), dir: dir, memLimit: memLimit}
 	if !spill {
 		b.mem = make([][][]byte, b.n)
 		return b, nil
 	}
+	if err := b.startSpill(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// startSpill creates the spill files and moves what memory holds into them.
+func (b *buckets) startSpill() error {
+	b.spill = true
 	for i := 0; i < b.n; i++ {
-		f, err := os.CreateTemp(dir, "lakehouse-silver-bucket-*")
+		f, err := os.CreateTemp(b.dir, "lakehouse-silver-bucket-*")
 		if err != nil {
 			b.close()
-			return nil, fmt.Errorf("silver: spill file: %w", err)
+			return fmt.Errorf("silver: spill file: %w", err)
 		}
 		os.Remove(f.Name()) // unlinked: the space is freed when closed, even after a crash
 		b.files = append(b.files, f)
 		b.bufs = append(b.bufs, bufio.NewWriterSize(f, 256<<10))
 	}
-	return b, nil
+	for i := range b.mem {
+		for _, c := range b.mem[i] {
+			if _, err := b.bufs[i].Write(c); err != nil {
+				return fmt.Errorf("silver: spill: %w", err)
+			}
+		}
+	}
+	b.mem = nil
+	return nil
 }
 
 func (b *buckets) bucketOf(k key) int {
@@ -53,7 +75,11 @@ func (b *buckets) add(i int, recs []byte) error {
 	defer b.mu.Unlock()
 	if !b.spill {
 		b.mem[i] = append(b.mem[i], recs)
-		return nil
+		b.memBytes += int64(len(recs))
+		if b.memLimit <= 0 || b.memBytes <= b.memLimit {
+			return nil
+		}
+		return b.startSpill()
 	}
 	if _, err := b.bufs[i].Write(recs); err != nil {
 		return fmt.Errorf("silver: spill: %w", err)

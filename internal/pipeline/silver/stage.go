@@ -26,10 +26,11 @@ type Options struct {
 	// BucketRows is how many candidate rows one bucket holds (default
 	// 512K); buckets are deduplicated in parallel.
 	BucketRows int64
-	// MemoryRows is the most candidate rows kept in memory; a larger run
-	// spills its buckets to temporary files, so memory does not grow with
-	// the size of a run (default 1M).
-	MemoryRows int64
+	// MemoryRows and MemoryBytes bound the candidate rows kept in memory; a
+	// larger run spills its buckets to temporary files, so memory does not
+	// grow with the size of a run (defaults 1M rows, 256 MiB).
+	MemoryRows  int64
+	MemoryBytes int64
 	// TempDir holds spill files (default os.TempDir()).
 	TempDir string
 	// MaxAttempts reruns the stage after a commit conflict (default 5).
@@ -75,6 +76,9 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 	if opts.MemoryRows <= 0 {
 		opts.MemoryRows = 1 << 20
+	}
+	if opts.MemoryBytes <= 0 {
+		opts.MemoryBytes = 256 << 20
 	}
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
@@ -132,7 +136,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, err
 	}
 	nb := int((expected + opts.BucketRows - 1) / opts.BucketRows)
-	bk, err := newBuckets(nb, expected > opts.MemoryRows, opts.TempDir)
+	bk, err := newBuckets(nb, expected > opts.MemoryRows, opts.TempDir, opts.MemoryBytes)
 	if err != nil {
 		return nil, err
 	}

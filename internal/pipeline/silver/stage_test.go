@@ -72,8 +72,8 @@ func silverRows(t *testing.T, wh *pipeline.Warehouse) []string {
 // workers) give exactly the rows of an in-memory single-bucket run.
 func TestSpillAndBucketsGiveTheSameSilver(t *testing.T) {
 	ctx := context.Background()
-	a, b := warehouse(t), warehouse(t)
-	for _, wh := range []*pipeline.Warehouse{a, b} {
+	a, b, c := warehouse(t), warehouse(t), warehouse(t)
+	for _, wh := range []*pipeline.Warehouse{a, b, c} {
 		generate(t, wh, 1, 12000)
 		generate(t, wh, 1, 12000) // the same events again: every one is superseded
 		generate(t, wh, 2, 8000)
@@ -91,6 +91,13 @@ func TestSpillAndBucketsGiveTheSameSilver(t *testing.T) {
 	}
 	if diff := cmp.Diff(silverRows(t, a), silverRows(t, b)); diff != "" {
 		t.Errorf("silver differs (-in-memory +spilled):\n%s", diff)
+	}
+	// Starting in memory and spilling half-way (byte budget) gives the same too.
+	if _, err := silver.Run(ctx, c, silver.Options{Workers: 2, BucketRows: 4000, MemoryBytes: 256 << 10, TempDir: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(silverRows(t, a), silverRows(t, c)); diff != "" {
+		t.Errorf("silver differs (-in-memory +spilled midway):\n%s", diff)
 	}
 	// A second batch merged into existing rows, again both ways.
 	for _, wh := range []*pipeline.Warehouse{a, b} {
