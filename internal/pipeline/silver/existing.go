@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
@@ -64,30 +66,61 @@ type existingRows struct {
 	drops map[int32][]int32
 }
 
-// loadExisting reads event_id and ingest_ts of every silver row and keeps
-// those that pass the filter.
-func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter) (*existingRows, error) {
+// loadExisting reads the event_id column of every silver file (on
+// goroutines, one file at a time each) and keeps the rows whose key passes
+// the filter; then it reads ingest_ts for those rows only.
+func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int) (*existingRows, error) {
 	e := &existingRows{m: map[key]existingRow{}, drops: map[int32][]int32{}}
-	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id", "ingest_ts"}, BatchRows: 8192})
+	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192})
 	if err != nil {
 		return nil, err
 	}
 	e.files = sc.Files()
+	hits := make([][]existingRow, len(e.files))
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(max(1, workers))
 	for fi, a := range e.files {
-		row := int32(0)
-		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
-			ids, ts := b.Cols[0], b.Cols[1]
-			for r := 0; r < b.Len(); r++ {
-				if !ids.IsNull(r) {
-					id := ids.Bytes(r)
-					k := hashID(id)
-					if filter.mayContain(k) {
-						var t int64
-						if !ts.IsNull(r) {
-							t = ts.Ints[r]
+		eg.Go(func() error {
+			row := int32(0)
+			err := sc.ReadFile(ectx, a, func(b *column.Batch) error {
+				ids := b.Cols[0]
+				for r, n := 0, b.Len(); r < n; r++ {
+					if !ids.IsNull(r) {
+						id := ids.Bytes(r)
+						if filter.mayContain(hashID(id)) {
+							hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: row, id: bytes.Clone(id)})
 						}
-						e.m[k] = existingRow{file: int32(fi), row: row, ingestTS: t, id: bytes.Clone(id)}
 					}
+					row++
+				}
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("read silver: %w", err)
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, err
+	}
+	ts, err := snap.Scan(delta.ScanOptions{Columns: []string{"ingest_ts"}, BatchRows: 8192})
+	if err != nil {
+		return nil, err
+	}
+	for fi, hs := range hits {
+		if len(hs) == 0 {
+			continue
+		}
+		row, i := int32(0), 0
+		err := ts.ReadFile(ctx, e.files[fi], func(b *column.Batch) error {
+			v := b.Cols[0]
+			for r, n := 0, b.Len(); r < n && i < len(hs); r++ {
+				if hs[i].row == row && !v.IsNull(r) {
+					hs[i].ingestTS = v.Ints[r]
+				}
+				if hs[i].row == row {
+					i++
 				}
 				row++
 			}
@@ -95,6 +128,9 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter) 
 		})
 		if err != nil {
 			return nil, fmt.Errorf("read silver: %w", err)
+		}
+		for _, h := range hs {
+			e.m[hashID(h.id)] = h
 		}
 	}
 	return e, nil

@@ -173,7 +173,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 
 	// Phase 2: dedupe per bucket against silver, write the winners.
 	tr.mark("commit quarantine")
-	existing, err := loadExisting(ctx, silverSnap, filter)
+	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
