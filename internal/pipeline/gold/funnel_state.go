@@ -32,36 +32,79 @@ import (
 
 const stateMagic = "lakehouse-funnel-state-1\n"
 
-// funnelState holds the (session, step) row counts of one day.
+// funnelState holds the (session, step) row counts of one day: per step a
+// slice sorted by key, plus the changes of this run in a small map that
+// merge folds in (sequential work over the state, map work over the change).
 type funnelState struct {
 	version int64
-	counts  [5]map[keyset.Key]uint32
+	steps   [5][]entry
+	pending [5]map[keyset.Key]int64
+}
+
+type entry struct {
+	k keyset.Key
+	n uint32
 }
 
 func newFunnelState(version int64) *funnelState {
 	fs := &funnelState{version: version}
-	for i := range fs.counts {
-		fs.counts[i] = map[keyset.Key]uint32{}
+	for i := range fs.pending {
+		fs.pending[i] = map[keyset.Key]int64{}
 	}
 	return fs
 }
 
+func keyLess(a, b keyset.Key) int {
+	if a[1] != b[1] {
+		return cmpU64(a[1], b[1])
+	}
+	return cmpU64(a[0], b[0])
+}
+
 func (fs *funnelState) add(step int, session []byte, delta int) {
 	h := xxh3.Hash128(session)
-	k := keyset.Key{h.Lo, h.Hi}
-	m := fs.counts[step]
-	n := int64(m[k]) + int64(delta)
-	if n <= 0 {
-		delete(m, k)
-		return
+	fs.pending[step][keyset.Key{h.Lo, h.Hi}] += int64(delta)
+}
+
+// merge folds the pending changes into the sorted counts.
+func (fs *funnelState) merge() {
+	for i, p := range fs.pending {
+		if len(p) == 0 {
+			continue
+		}
+		keys := make([]keyset.Key, 0, len(p))
+		for k := range p {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, keyLess)
+		old := fs.steps[i]
+		out := make([]entry, 0, len(old)+len(keys))
+		j := 0
+		for _, k := range keys {
+			for j < len(old) && keyLess(old[j].k, k) < 0 {
+				out = append(out, old[j])
+				j++
+			}
+			n := p[k]
+			if j < len(old) && old[j].k == k {
+				n += int64(old[j].n)
+				j++
+			}
+			if n > 0 {
+				out = append(out, entry{k, uint32(n)})
+			}
+		}
+		out = append(out, old[j:]...)
+		fs.steps[i] = out
+		fs.pending[i] = map[keyset.Key]int64{}
 	}
-	m[k] = uint32(n)
 }
 
 func (fs *funnelState) sessions() [5]int64 {
+	fs.merge()
 	var out [5]int64
-	for i, m := range fs.counts {
-		out[i] = int64(len(m))
+	for i, e := range fs.steps {
+		out[i] = int64(len(e))
 	}
 	return out
 }
@@ -117,30 +160,23 @@ func (s stateStore) save(ctx context.Context, date int64, fs *funnelState) error
 }
 
 func encodeState(fs *funnelState) []byte {
-	var b bytes.Buffer
-	b.WriteString(stateMagic)
-	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(fs.version)))
-	for _, m := range fs.counts {
-		keys := make([]keyset.Key, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b keyset.Key) int {
-			if a[1] != b[1] {
-				return cmpU64(a[1], b[1])
-			}
-			return cmpU64(a[0], b[0])
-		})
-		b.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(keys))))
-		var rec [20]byte
-		for _, k := range keys {
-			binary.LittleEndian.PutUint64(rec[0:], k[0])
-			binary.LittleEndian.PutUint64(rec[8:], k[1])
-			binary.LittleEndian.PutUint32(rec[16:], m[k])
-			b.Write(rec[:])
+	fs.merge()
+	size := len(stateMagic) + 8
+	for _, e := range fs.steps {
+		size += 4 + 20*len(e)
+	}
+	out := make([]byte, 0, size)
+	out = append(out, stateMagic...)
+	out = binary.LittleEndian.AppendUint64(out, uint64(fs.version))
+	for _, es := range fs.steps {
+		out = binary.LittleEndian.AppendUint32(out, uint32(len(es)))
+		for _, e := range es {
+			out = binary.LittleEndian.AppendUint64(out, e.k[0])
+			out = binary.LittleEndian.AppendUint64(out, e.k[1])
+			out = binary.LittleEndian.AppendUint32(out, e.n)
 		}
 	}
-	return b.Bytes()
+	return out
 }
 
 func cmpU64(a, b uint64) int {
@@ -162,7 +198,7 @@ func decodeState(data []byte) (*funnelState, error) {
 	data = data[len(stateMagic):]
 	fs := newFunnelState(int64(binary.LittleEndian.Uint64(data)))
 	data = data[8:]
-	for i := range fs.counts {
+	for i := range fs.steps {
 		if len(data) < 4 {
 			return nil, errBadState
 		}
@@ -171,12 +207,15 @@ func decodeState(data []byte) (*funnelState, error) {
 		if len(data) < 20*n {
 			return nil, errBadState
 		}
-		m := make(map[keyset.Key]uint32, n)
-		for j := 0; j < n; j++ {
+		es := make([]entry, n)
+		for j := range es {
 			rec := data[20*j:]
-			m[keyset.Key{binary.LittleEndian.Uint64(rec), binary.LittleEndian.Uint64(rec[8:])}] = binary.LittleEndian.Uint32(rec[16:])
+			es[j] = entry{keyset.Key{binary.LittleEndian.Uint64(rec), binary.LittleEndian.Uint64(rec[8:])}, binary.LittleEndian.Uint32(rec[16:])}
+			if j > 0 && keyLess(es[j-1].k, es[j].k) >= 0 {
+				return nil, errBadState
+			}
 		}
-		fs.counts[i] = m
+		fs.steps[i] = es
 		data = data[20*n:]
 	}
 	if len(data) != 0 {
