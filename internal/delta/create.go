@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,7 +91,11 @@ func (t *Table) Create(ctx context.Context, opts CreateOptions) (*Snapshot, erro
 		if errors.Is(err, storage.ErrExist) {
 			return nil, ErrTableExists
 		}
-		return nil, fmt.Errorf("create table: %w", err)
+		// The reply may be lost although the write landed: if version 0
+		// holds exactly our bytes, the table was created.
+		if got, gerr := t.store.Get(ctx, CommitName(0)); gerr != nil || !bytes.Equal(got, body) {
+			return nil, fmt.Errorf("create table: %w", err)
+		}
 	}
 	s := empty.clone()
 	s.version = 0

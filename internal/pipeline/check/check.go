@@ -202,7 +202,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 			winners[k] = w
 		}
 	}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s.%s: %w", pipeline.Schema, pipeline.Bronze, err)
 	}
 
 	// 2. Silver: one row per event_id, no null keys, the expected winners.
@@ -214,7 +214,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 		return nil, err
 	}
 	err = sc.Each(ctx, func(b *column.Batch) error {
-		for r := 0; r < b.Len(); r++ {
+		for r, n := 0, b.Len(); r < n; r++ {
 			rep.Silver++
 			if b.Cols[pipeline.SEventID].IsNull(r) || b.Cols[pipeline.SEventTS].IsNull(r) || b.Cols[pipeline.SEventDate].IsNull(r) ||
 				b.Cols[pipeline.SEventName].IsNull(r) || b.Cols[pipeline.SUserID].IsNull(r) {
@@ -237,7 +237,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s.%s: %w", pipeline.Schema, pipeline.Silver, err)
 	}
 	rep.add("silver: no null event_id, event_ts, event_date, event_name or user_id", nullKeys == 0, "%d rows with a null key", nullKeys)
 	rep.add("silver: one row per event_id", dups == 0, "%d duplicate event_ids", dups)
@@ -264,7 +264,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read %s.%s: %w", pipeline.Schema, pipeline.Quarantine, err)
 	}
 	rep.add("quarantine: the rejected lines, per reason", mapsEqual(wantReasons, gotReasons), "%s", diffReasons(wantReasons, gotReasons))
 
