@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 )
 
 // buckets holds candidate records split by key into n buckets. In memory
@@ -20,16 +21,21 @@ type buckets struct {
 	// memLimit is the most record bytes kept in memory; past it every
 	// bucket moves to its spill file.
 	memLimit int64
-	memBytes int64
 
-	mu    sync.Mutex // guards mem and bufs while parsing goroutines add
-	mem   [][][]byte // !spill: per bucket, its chunks
-	files []*os.File // spill
+	// mu is held shared by add and exclusively by the switch to spilling;
+	// locks[i] guards bucket i's chunks or buffer, so goroutines adding to
+	// different buckets do not wait for each other.
+	mu    sync.RWMutex
+	locks []sync.Mutex
+	used  atomic.Int64 // record bytes held in memory
+	mem   [][][]byte   // !spill: per bucket, its chunks
+	files []*os.File   // spill
 	bufs  []*bufio.Writer
 }
 
 func newBuckets(n int, spill bool, dir string, memLimit int64) (*buckets, error) {
 	b := &buckets{n: max(1, n), dir: dir, memLimit: memLimit}
+	b.locks = make([]sync.Mutex, b.n)
 	if !spill {
 		b.mem = make([][][]byte, b.n)
 		return b, nil
@@ -68,23 +74,29 @@ func (b *buckets) bucketOf(k key) int {
 	return int(binary.LittleEndian.Uint64(k[:8]) % uint64(b.n))
 }
 
-// add appends a run of whole records to bucket i. In memory the slice is
-// kept, so the caller must not reuse it.
-func (b *buckets) add(i int, recs []byte) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// add appends a run of whole records to bucket i. It reports whether the
+// slice was retained (in memory): the caller must then not reuse it.
+func (b *buckets) add(i int, recs []byte) (retained bool, err error) {
+	b.mu.RLock()
+	b.locks[i].Lock()
+	over := false
 	if !b.spill {
 		b.mem[i] = append(b.mem[i], recs)
-		b.memBytes += int64(len(recs))
-		if b.memLimit <= 0 || b.memBytes <= b.memLimit {
-			return nil
+		retained = true
+		over = b.memLimit > 0 && b.used.Add(int64(len(recs))) > b.memLimit
+	} else if _, werr := b.bufs[i].Write(recs); werr != nil {
+		err = fmt.Errorf("silver: spill: %w", werr)
+	}
+	b.locks[i].Unlock()
+	b.mu.RUnlock()
+	if over {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if !b.spill {
+			return retained, b.startSpill()
 		}
-		return b.startSpill()
 	}
-	if _, err := b.bufs[i].Write(recs); err != nil {
-		return fmt.Errorf("silver: spill: %w", err)
-	}
-	return nil
+	return retained, err
 }
 
 // load returns the record chunks of bucket i.
@@ -92,9 +104,9 @@ func (b *buckets) load(i int) ([][]byte, error) {
 	if !b.spill {
 		return b.mem[i], nil
 	}
-	b.mu.Lock()
+	b.locks[i].Lock()
 	err := b.bufs[i].Flush()
-	b.mu.Unlock()
+	b.locks[i].Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("silver: spill: %w", err)
 	}

@@ -14,36 +14,53 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
-// keyFilter is a Bloom filter over the candidate keys of a run, so that only
-// silver rows that may be replaced are remembered.
+// keyFilter is a blocked Bloom filter over the candidate keys of a run, so
+// that only silver rows that may be replaced are remembered: the probes of
+// a key fall in one 512-bit block (one cache line).
 type keyFilter struct {
-	bits []uint64
-	mask uint64
+	blocks [][8]uint64
+	mask   uint64
 }
 
 func newKeyFilter(expected int64) *keyFilter {
-	n := uint64(1 << 16)
-	for n < uint64(expected)*16 {
+	n := uint64(1 << 10) // blocks of 512 bits: 16 bits a key
+	for n*512 < uint64(expected)*16 {
 		n <<= 1
 	}
-	return &keyFilter{bits: make([]uint64, n/64), mask: n - 1}
+	return &keyFilter{blocks: make([][8]uint64, n), mask: n - 1}
 }
 
-func (f *keyFilter) positions(k key) [3]uint64 {
-	a := binary.LittleEndian.Uint64(k[:8])
-	b := binary.LittleEndian.Uint64(k[8:])
-	return [3]uint64{a & f.mask, b & f.mask, (a ^ b>>7) & f.mask}
+// empty returns a filter of the same size with no keys.
+func (f *keyFilter) empty() *keyFilter {
+	return &keyFilter{blocks: make([][8]uint64, len(f.blocks)), mask: f.mask}
+}
+
+// or adds every key of o (a filter of the same size).
+func (f *keyFilter) or(o *keyFilter) {
+	for i := range o.blocks {
+		for j, w := range o.blocks[i] {
+			f.blocks[i][j] |= w
+		}
+	}
 }
 
 func (f *keyFilter) add(k key) {
-	for _, p := range f.positions(k) {
-		f.bits[p/64] |= 1 << (p % 64)
+	a := binary.LittleEndian.Uint64(k[:8])
+	b := binary.LittleEndian.Uint64(k[8:])
+	blk := &f.blocks[a&f.mask]
+	for i := 0; i < 3; i++ {
+		bit := (b >> (9 * i)) & 511
+		blk[bit/64] |= 1 << (bit % 64)
 	}
 }
 
 func (f *keyFilter) mayContain(k key) bool {
-	for _, p := range f.positions(k) {
-		if f.bits[p/64]&(1<<(p%64)) == 0 {
+	a := binary.LittleEndian.Uint64(k[:8])
+	b := binary.LittleEndian.Uint64(k[8:])
+	blk := &f.blocks[a&f.mask]
+	for i := 0; i < 3; i++ {
+		bit := (b >> (9 * i)) & 511
+		if blk[bit/64]&(1<<(bit%64)) == 0 {
 			return false
 		}
 	}

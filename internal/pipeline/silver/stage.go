@@ -150,8 +150,15 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 			return nil, err
 		}
 	}
-	filter := newKeyFilter(expected)
-	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, filter, res, opts); err != nil {
+	// The filter of candidate keys only matters when silver has rows to
+	// compare with.
+	needFilter := silverSnap.NumFiles() > 0
+	filterKeys := int64(0)
+	if needFilter {
+		filterKeys = expected
+	}
+	filter := newKeyFilter(filterKeys)
+	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, filter, needFilter, res, opts); err != nil {
 		if qw != nil {
 			qw.fw.Abort()
 		}
@@ -264,7 +271,7 @@ var bronzeCols = []string{"raw_json", "ingest_ts", "ingest_batch_id"}
 
 // parseUnits validates every row of the units on opts.Workers goroutines.
 func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, lastQ int64, qw *quarantineWriter,
-	bk *buckets, filter *keyFilter, res *Result, opts Options) error {
+	bk *buckets, filter *keyFilter, needFilter bool, res *Result, opts Options) error {
 	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096})
 	if err != nil {
 		return err
@@ -289,27 +296,22 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 			var ev event.Event
 			local := Result{ByReason: map[string]int64{}}
 			bufs := make([][]byte, bk.n)
-			var keys []key
+			myFilter := filter.empty()
 			var reason []byte
 			flush := func(force bool) error {
 				for i := range bufs {
 					if len(bufs[i]) > 0 && (force || len(bufs[i]) > 1<<20) {
-						if err := bk.add(i, bufs[i]); err != nil {
+						retained, err := bk.add(i, bufs[i])
+						if err != nil {
 							return err
 						}
-						if bk.spill {
-							bufs[i] = bufs[i][:0]
-						} else {
+						if retained {
 							bufs[i] = make([]byte, 0, 1<<20+1<<12)
+						} else {
+							bufs[i] = bufs[i][:0]
 						}
 					}
 				}
-				mu.Lock()
-				defer mu.Unlock()
-				for _, k := range keys {
-					filter.add(k)
-				}
-				keys = keys[:0]
 				return nil
 			}
 			for u := range next {
@@ -352,8 +354,10 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 							i = bk.bucketOf(hashID(ev.EventID))
 						}
 						bufs[i] = appendRecord(bufs[i], &ev, ingestTS, ordinal, batchID)
-						keys = append(keys, hashID(ev.EventID))
-						if len(bufs[i]) > 1<<20 || len(keys) > 1<<14 {
+						if needFilter {
+							myFilter.add(hashID(ev.EventID))
+						}
+						if len(bufs[i]) > 1<<20 {
 							if err := flush(false); err != nil {
 								return err
 							}
@@ -369,6 +373,7 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 				return err
 			}
 			mu.Lock()
+			filter.or(myFilter)
 			res.RowsRead += local.RowsRead
 			res.Valid += local.Valid
 			for k, v := range local.ByReason {
@@ -435,101 +440,163 @@ func (w *silverWriters) write(b *column.Batch, purchase bool) error {
 	return w.other.Write(b)
 }
 
-// emitter groups winning rows by event_date into batches and writes each
-// date through writers of its own, so that goroutines emitting rows of
-// different dates do not wait for each other and each date has one open
-// file per kind at a time.
+// emitter writes the winning rows. The dedupe goroutines group rows by
+// event_date in batchers of their own and hand full batches to writer
+// goroutines, each owning the files of a share of the dates: encoding and
+// compressing Parquet, the costly part, runs in parallel with deduping and
+// across dates, and each date has one open file per kind.
 type emitter struct {
-	ctx  context.Context
-	snap *delta.Snapshot
-	mu   sync.Mutex // guards sinks
-	// sinks holds, per event_date, the pending rows and the writers.
-	sinks map[int32]*dateSink
+	shards []*writerShard
+	eg     *errgroup.Group
+	ctx    context.Context
+	free   chan *column.Batch
 }
 
-type dateSink struct {
-	mu      sync.Mutex       // guards the fields below
-	batches [2]*column.Batch // [other events, purchases]
-	w       *silverWriters
-	err     error
+type writerShard struct {
+	in      chan emitJob
+	writers map[int32]*silverWriters // owned by the shard's goroutine
+	adds    []*delta.Add
 }
 
-func newEmitter(ctx context.Context, snap *delta.Snapshot) *emitter {
-	return &emitter{ctx: ctx, snap: snap, sinks: map[int32]*dateSink{}}
+type emitJob struct {
+	purchase bool
+	date     int32
+	b        *column.Batch
 }
 
-func (e *emitter) sink(d int32) (*dateSink, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	s := e.sinks[d]
-	if s == nil {
-		w, err := newSilverWriters(e.ctx, e.snap)
-		if err != nil {
-			return nil, err
-		}
-		s = &dateSink{w: w, batches: [2]*column.Batch{column.NewBatch(pipeline.SilverSchema, 8192), column.NewBatch(pipeline.SilverSchema, 1024)}}
-		e.sinks[d] = s
+const emitBatchRows = 8192
+
+func newEmitter(ctx context.Context, snap *delta.Snapshot, shards int) *emitter {
+	eg, ectx := errgroup.WithContext(ctx)
+	e := &emitter{eg: eg, ctx: ectx, free: make(chan *column.Batch, 4*shards+4)}
+	for range max(1, shards) {
+		sh := &writerShard{in: make(chan emitJob, 4), writers: map[int32]*silverWriters{}}
+		e.shards = append(e.shards, sh)
+		eg.Go(func() error {
+			defer func() {
+				// drain, so that senders never block after a failure
+				for range sh.in {
+				}
+			}()
+			for j := range sh.in {
+				w := sh.writers[j.date]
+				if w == nil {
+					var err error
+					if w, err = newSilverWriters(ectx, snap); err != nil {
+						return err
+					}
+					sh.writers[j.date] = w
+				}
+				if err := w.write(j.b, j.purchase); err != nil {
+					return err
+				}
+				j.b.Reset()
+				select {
+				case e.free <- j.b:
+				default:
+				}
+			}
+			for _, w := range sh.writers {
+				a, err := w.close()
+				if err != nil {
+					return err
+				}
+				sh.adds = append(sh.adds, a...)
+			}
+			return nil
+		})
 	}
-	return s, nil
+	return e
 }
 
-func (e *emitter) emit(r rec) error {
-	s, err := e.sink(r.eventDate())
-	if err != nil {
-		return err
+func (e *emitter) batch() *column.Batch {
+	select {
+	case b := <-e.free:
+		return b
+	default:
+		return column.NewBatch(pipeline.SilverSchema, emitBatchRows)
+	}
+}
+
+// send hands a full batch of one date and kind to its writer.
+func (e *emitter) send(date int32, purchase bool, b *column.Batch) error {
+	sh := e.shards[int(uint32(date))%len(e.shards)]
+	select {
+	case sh.in <- emitJob{purchase: purchase, date: date, b: b}:
+		return nil
+	case <-e.ctx.Done():
+		return e.ctx.Err()
+	}
+}
+
+// close waits for the writers and returns every file written.
+func (e *emitter) close() ([]*delta.Add, error) {
+	for _, sh := range e.shards {
+		close(sh.in)
+	}
+	if err := e.eg.Wait(); err != nil {
+		e.abort()
+		return nil, err
+	}
+	var adds []*delta.Add
+	for _, sh := range e.shards {
+		adds = append(adds, sh.adds...)
+	}
+	return adds, nil
+}
+
+func (e *emitter) abort() {
+	for _, sh := range e.shards {
+		for _, w := range sh.writers {
+			w.abort()
+		}
+	}
+}
+
+// batcher is one dedupe goroutine's pending rows, by date and kind.
+type batcher struct {
+	em     *emitter
+	byDate map[int32]*[2]*column.Batch
+}
+
+func (e *emitter) newBatcher() *batcher {
+	return &batcher{em: e, byDate: map[int32]*[2]*column.Batch{}}
+}
+
+func (bt *batcher) emit(r rec) error {
+	d := r.eventDate()
+	bs := bt.byDate[d]
+	if bs == nil {
+		bs = &[2]*column.Batch{bt.em.batch(), bt.em.batch()}
+		bt.byDate[d] = bs
 	}
 	k := 0
 	if r.isPurchase() {
 		k = 1
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil {
-		return s.err
-	}
-	b := s.batches[k]
-	r.appendTo(b)
-	if b.Len() >= 8192 {
-		if s.err = s.w.write(b, k == 1); s.err != nil {
-			return s.err
+	r.appendTo(bs[k])
+	if bs[k].Len() >= emitBatchRows {
+		if err := bt.em.send(d, k == 1, bs[k]); err != nil {
+			return err
 		}
-		b.Reset()
+		bs[k] = bt.em.batch()
 	}
 	return nil
 }
 
-// close writes what is pending and closes every date's files.
-func (e *emitter) close() ([]*delta.Add, error) {
-	var adds []*delta.Add
-	var firstErr error
-	for _, s := range e.sinks {
-		if firstErr != nil {
-			s.w.abort()
-			continue
-		}
-		for k, b := range s.batches {
-			if b.Len() > 0 && firstErr == nil {
-				firstErr = s.w.write(b, k == 1)
+// flush sends what is pending.
+func (bt *batcher) flush() error {
+	for d, bs := range bt.byDate {
+		for k, b := range bs {
+			if b.Len() > 0 {
+				if err := bt.em.send(d, k == 1, b); err != nil {
+					return err
+				}
 			}
 		}
-		if firstErr != nil {
-			s.w.abort()
-			continue
-		}
-		a, err := s.w.close()
-		if err != nil {
-			firstErr = err
-			continue
-		}
-		adds = append(adds, a...)
 	}
-	return adds, firstErr
-}
-
-func (e *emitter) abort() {
-	for _, s := range e.sinks {
-		s.w.abort()
-	}
+	bt.byDate = map[int32]*[2]*column.Batch{}
+	return nil
 }
 
 // dedupeAll deduplicates the buckets on workers goroutines, each with its
@@ -543,15 +610,16 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 	}
 	close(next)
 	var mu sync.Mutex // guards res and existing's drops
-	em := newEmitter(ctx, snap)
+	em := newEmitter(ctx, snap, workers)
 	eg, ectx := errgroup.WithContext(ctx)
 	for range workers {
 		eg.Go(func() error {
 			var local Result
+			bt := em.newBatcher()
 			for i := range next {
 				chunks, err := bk.load(i)
 				if err == nil {
-					err = dedupeBucket(chunks, existing, em, &local, &mu)
+					err = dedupeBucket(chunks, existing, bt, &local, &mu)
 				}
 				if err == nil {
 					err = ectx.Err()
@@ -560,6 +628,9 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 					return err
 				}
 				bk.release(i)
+			}
+			if err := bt.flush(); err != nil {
+				return err
 			}
 			mu.Lock()
 			res.Inserted += local.Inserted
@@ -570,7 +641,7 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		})
 	}
 	if err := eg.Wait(); err != nil {
-		em.abort()
+		em.close()
 		return nil, nil, err
 	}
 	adds, err := em.close()
@@ -625,6 +696,18 @@ func newKeyTable(n int) *keyTable {
 	return &keyTable{slots: make([]slot, size), mask: uint64(size - 1)}
 }
 
+// find returns the slot of k, which must be in the table.
+func (t *keyTable) find(k key) *slot {
+	i := binary.LittleEndian.Uint64(k[:8]) & t.mask
+	for {
+		s := &t.slots[i]
+		if s.k == k {
+			return s
+		}
+		i = (i + 1) & t.mask
+	}
+}
+
 // upsert returns the slot of k, and whether k was already there.
 func (t *keyTable) upsert(k key) (*slot, bool) {
 	i := binary.LittleEndian.Uint64(k[:8]) & t.mask
@@ -643,7 +726,7 @@ func (t *keyTable) upsert(k key) (*slot, bool) {
 
 // dedupeBucket keeps the best copy of each event_id among the records and
 // against the existing silver rows, and emits the winners.
-func dedupeBucket(chunks [][]byte, existing *existingRows, em *emitter, res *Result, mu *sync.Mutex) error {
+func dedupeBucket(chunks [][]byte, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
 	n := 0
 	for _, c := range chunks {
 		n += len(c)/250 + 1
@@ -665,27 +748,40 @@ func dedupeBucket(chunks [][]byte, existing *existingRows, em *emitter, res *Res
 			off += len(r)
 		}
 	}
-	for i := range best.slots {
-		s := &best.slots[i]
-		if !s.used {
-			continue
-		}
-		r := recAt(chunks, s.l)
-		if old, ok := existing.lookup(s.k, r.eventID()); ok {
-			res.Superseded++
-			if old.ingestTS > r.ingestTS() {
-				continue // the row already in silver is newer
+	// Emit in arrival order: the records are read sequentially and the
+	// table is probed, rather than walking the table and jumping around
+	// the records.
+	for ci, c := range chunks {
+		for off := 0; off < len(c); {
+			l := loc(int64(ci)<<32 | int64(off))
+			r := rec(c[off : off+recLen(c[off:])])
+			off += len(r)
+			s := best.find(r.key())
+			if s.l != l {
+				continue // not the winning copy
 			}
-			mu.Lock()
-			existing.drop(old)
-			mu.Unlock()
-			res.Updated++
-		} else {
-			res.Inserted++
-		}
-		if err := em.emit(r); err != nil {
-			return err
+			if err := emitWinner(r, s.k, existing, em, res, mu); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// emitWinner checks a run's winning copy against the row silver holds, if
+// any, and emits it when it is the newer.
+func emitWinner(r rec, k key, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
+	if old, ok := existing.lookup(k, r.eventID()); ok {
+		res.Superseded++
+		if old.ingestTS > r.ingestTS() {
+			return nil // the row already in silver is newer
+		}
+		mu.Lock()
+		existing.drop(old)
+		mu.Unlock()
+		res.Updated++
+	} else {
+		res.Inserted++
+	}
+	return em.emit(r)
 }
