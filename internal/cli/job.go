@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ecomm-lakehouse/lakehouse/internal/app"
 	"github.com/ecomm-lakehouse/lakehouse/internal/job"
 )
 
@@ -32,6 +33,20 @@ func runID(s string) (int64, error) {
 		return 0, usagef("RUN_ID %q: want a positive run number (see lakehouse job runs)", s)
 	}
 	return id, nil
+}
+
+// withJobService opens the warehouse and its run history for fn.
+func (e *env) withJobService(fn func(a *app.App, svc *job.Service) error) error {
+	a, err := e.open()
+	if err != nil {
+		return err
+	}
+	svc, closeFn, err := a.JobService(e.ctx)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	return fn(a, svc)
 }
 
 func jobCmd(e *env) *cobra.Command {
@@ -92,23 +107,16 @@ func jobRunsCmd(e *env) *cobra.Command {
 			if err := checkFormat(format, "table", "text", "json"); err != nil {
 				return err
 			}
-			a, err := e.open()
-			if err != nil {
-				return err
-			}
-			svc, closeFn, err := a.JobService(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			runs, err := svc.ListRuns(e.ctx, job.RunFilter{JobName: name, Limit: limit})
-			if err != nil {
-				return err
-			}
-			if format == "text" {
-				format = "table"
-			}
-			return job.RenderRuns(e.stdout, runs, format)
+			return e.withJobService(func(_ *app.App, svc *job.Service) error {
+				runs, err := svc.ListRuns(e.ctx, job.RunFilter{JobName: name, Limit: limit})
+				if err != nil {
+					return err
+				}
+				if format == "text" {
+					format = "table"
+				}
+				return job.RenderRuns(e.stdout, runs, format)
+			})
 		},
 	}
 	c.Flags().StringVar(&format, "format", "table", "output format: table or json")
@@ -131,20 +139,13 @@ func jobShowCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := e.open()
-			if err != nil {
-				return err
-			}
-			svc, closeFn, err := a.JobService(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			run, err := svc.GetRun(e.ctx, id)
-			if err != nil {
-				return err
-			}
-			return job.RenderRun(e.stdout, run, format)
+			return e.withJobService(func(_ *app.App, svc *job.Service) error {
+				run, err := svc.GetRun(e.ctx, id)
+				if err != nil {
+					return err
+				}
+				return job.RenderRun(e.stdout, run, format)
+			})
 		},
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
@@ -165,23 +166,16 @@ func jobRepairCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := e.open()
-			if err != nil {
-				return err
-			}
-			svc, closeFn, err := a.JobService(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			run, runErr := svc.Repair(e.ctx, id, a.RunOptions())
-			if run == nil {
+			return e.withJobService(func(a *app.App, svc *job.Service) error {
+				run, runErr := svc.Repair(e.ctx, id, a.RunOptions())
+				if run == nil {
+					return runErr
+				}
+				if err := job.RenderRun(e.stdout, run, format); err != nil {
+					return err
+				}
 				return runErr
-			}
-			if err := job.RenderRun(e.stdout, run, format); err != nil {
-				return err
-			}
-			return runErr
+			})
 		},
 	}
 	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
@@ -213,17 +207,10 @@ func jobScheduleCmd(e *env) *cobra.Command {
 				}
 				return nil
 			}
-			a, err := e.open()
-			if err != nil {
-				return err
-			}
-			svc, closeFn, err := a.JobService(e.ctx)
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			fmt.Fprintf(e.stderr, "scheduling %s: %q in %s (Ctrl-C to stop)\n", def.Name, def.Schedule.QuartzCronExpression, def.Schedule.TimezoneID)
-			return svc.Schedule(e.ctx, def, job.ScheduleOptions{RunOptions: a.RunOptionsAlways(e.stderr), GracePeriod: grace})
+			return e.withJobService(func(a *app.App, svc *job.Service) error {
+				fmt.Fprintf(e.stderr, "scheduling %s: %q in %s (Ctrl-C to stop)\n", def.Name, def.Schedule.QuartzCronExpression, def.Schedule.TimezoneID)
+				return svc.Schedule(e.ctx, def, job.ScheduleOptions{RunOptions: a.RunOptionsAlways(e.stderr), GracePeriod: grace})
+			})
 		},
 	}
 	c.Flags().IntVar(&dryRun, "dry-run", 0, "print the next N fire times and exit")

@@ -100,6 +100,19 @@ func (tx *Transaction) setCommon(o CommitOptions) {
 	}
 }
 
+// commitAdds adds the files, records the file metrics and commits.
+func commitAdds(ctx context.Context, tx *Transaction, adds []*Add) (*Result, error) {
+	tx.Add(adds...)
+	fileMetrics(tx)
+	next, err := tx.Commit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{}
+	r.fill(tx, next)
+	return r, nil
+}
+
 func fileMetrics(tx *Transaction) {
 	var rows, bytes int64
 	for _, a := range tx.adds {
@@ -129,15 +142,7 @@ func (s *Snapshot) Append(ctx context.Context, src BatchSource, o CommitOptions)
 	tx.SetParameter("mode", "Append")
 	tx.SetParameterJSON("partitionBy", mustJSON(s.metadata.PartitionColumns))
 	tx.setCommon(o)
-	tx.Add(adds...)
-	fileMetrics(tx)
-	next, err := tx.Commit(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r := &Result{}
-	r.fill(tx, next)
-	return r, nil
+	return commitAdds(ctx, tx, adds)
 }
 
 // ReplaceWhere atomically replaces the rows matching pred — which may only
@@ -193,15 +198,7 @@ func (s *Snapshot) ReplaceWhere(ctx context.Context, pred Predicate, src BatchSo
 			tx.Remove(a)
 		}
 	}
-	tx.Add(adds...)
-	fileMetrics(tx)
-	next, err := tx.Commit(ctx)
-	if err != nil {
-		return nil, err
-	}
-	r := &Result{}
-	r.fill(tx, next)
-	return r, nil
+	return commitAdds(ctx, tx, adds)
 }
 
 // MergeOptions configure Merge.

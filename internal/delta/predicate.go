@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -286,18 +287,18 @@ func compareValues(a, b any) int {
 	case int64:
 		switch y := b.(type) {
 		case int64:
-			return cmpOrdered(x, y)
+			return cmp.Compare(x, y)
 		case *big.Int:
 			return big.NewInt(x).Cmp(y)
 		case float64:
-			return cmpOrdered(float64(x), y)
+			return cmp.Compare(float64(x), y)
 		}
 	case float64:
 		switch y := b.(type) {
 		case float64:
-			return cmpOrdered(x, y)
+			return cmp.Compare(x, y)
 		case int64:
-			return cmpOrdered(x, float64(y))
+			return cmp.Compare(x, float64(y))
 		}
 	case string:
 		if y, ok := b.(string); ok {
@@ -326,16 +327,6 @@ func compareValues(a, b any) int {
 		}
 	}
 	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
-}
-
-func cmpOrdered[T int64 | float64](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func applyOp(op Op, c int) bool {

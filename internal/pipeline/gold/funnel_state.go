@@ -2,6 +2,7 @@ package gold
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -56,9 +57,9 @@ func newFunnelState(version int64) *funnelState {
 
 func keyLess(a, b keyset.Key) int {
 	if a[1] != b[1] {
-		return cmpU64(a[1], b[1])
+		return cmp.Compare(a[1], b[1])
 	}
-	return cmpU64(a[0], b[0])
+	return cmp.Compare(a[0], b[0])
 }
 
 func (fs *funnelState) add(step int, session []byte, delta int) {
@@ -177,16 +178,6 @@ func encodeState(fs *funnelState) []byte {
 		}
 	}
 	return out
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 var errBadState = errors.New("bad funnel state")
