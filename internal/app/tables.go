@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -129,7 +130,9 @@ func WriteDescribe(w io.Writer, t TableInfo, format string) error {
 	fmt.Fprintf(w, "Version:      %d (%s)\n", t.Version, t.LastModified.Format(time.RFC3339))
 	fmt.Fprintf(w, "Protocol:     reader %d, writer %d", t.Protocol.MinReaderVersion, t.Protocol.MinWriterVersion)
 	if len(t.Protocol.ReaderFeatures)+len(t.Protocol.WriterFeatures) > 0 {
-		fmt.Fprintf(w, " (features: %s)", strings.Join(append(append([]string{}, t.Protocol.ReaderFeatures...), t.Protocol.WriterFeatures...), ", "))
+		// Every reader feature is also listed as a writer feature; show each once.
+		features := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(t.Protocol.ReaderFeatures), t.Protocol.WriterFeatures...))))
+		fmt.Fprintf(w, " (features: %s)", strings.Join(features, ", "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Files:        %d (%s)\n", t.Files, humanBytes(t.SizeBytes))

@@ -13,8 +13,43 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
 )
 
-// readCheckpoint returns the actions stored in a checkpoint (all parts).
+// readCheckpoint returns the actions stored in a checkpoint (all parts, and
+// for a V2 checkpoint the add and remove actions of its sidecar files).
 func (t *Table) readCheckpoint(ctx context.Context, cp checkpointRef) ([]Action, error) {
+	acts, err := t.readCheckpointParts(ctx, cp)
+	if err != nil {
+		return nil, err
+	}
+	out := acts[:0:0]
+	for _, a := range acts {
+		if a.Sidecar == nil {
+			out = append(out, a)
+			continue
+		}
+		var sc struct {
+			Path string `json:"path"`
+		}
+		if err := json.Unmarshal(a.Sidecar, &sc); err != nil || sc.Path == "" {
+			return nil, fmt.Errorf("%w: sidecar action without a path", ErrCorrupt)
+		}
+		name := decodePath(sc.Path)
+		if strings.Contains(name, "://") || strings.HasPrefix(name, "/") {
+			return nil, &UnsupportedError{What: "sidecar location", Name: sc.Path}
+		}
+		side, err := t.readCheckpointParquet(ctx, LogDir+"/_sidecars/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("sidecar %s: %w", sc.Path, err)
+		}
+		for _, sa := range side {
+			if sa.Add != nil || sa.Remove != nil {
+				out = append(out, sa)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (t *Table) readCheckpointParts(ctx context.Context, cp checkpointRef) ([]Action, error) {
 	var out []Action
 	for _, part := range cp.parts {
 		if strings.HasSuffix(part.Name, ".json") {
@@ -424,7 +459,8 @@ func checkpointAction(kind string, s structView) (*Action, error) {
 	case "checkpointMetadata":
 		return &Action{CheckpointMetadata: json.RawMessage("{}")}, nil
 	case "sidecar":
-		return &Action{Sidecar: json.RawMessage(fmt.Sprintf("{%q:%q}", "path", s.str("path")))}, nil
+		b, _ := json.Marshal(map[string]string{"path": s.str("path")})
+		return &Action{Sidecar: b}, nil
 	}
 	return nil, nil
 }

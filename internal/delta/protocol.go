@@ -9,7 +9,7 @@ import (
 // What this implementation supports. A reader feature not listed is refused
 // before any file action is interpreted, so that we never return wrong rows.
 var (
-	supportedReaderFeatures = []string{"timestampNtz", "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", "columnMapping", "deletionVectors"}
+	supportedReaderFeatures = []string{"timestampNtz", "vacuumProtocolCheck", "typeWidening", "typeWidening-preview", "columnMapping", "deletionVectors", "v2Checkpoint"}
 	// Writer features we honour when writing (the reader ones included).
 	supportedWriterFeatures = []string{"appendOnly", "invariants", "timestampNtz", "vacuumProtocolCheck"}
 )

@@ -196,7 +196,7 @@ func TestSharedGoldenTablesWithExpectedRows(t *testing.T) {
 	for _, name := range []string{
 		"multi-part-checkpoint", "data-reader-partition-values", "data-reader-escaped-chars",
 		"data-reader-primitives", "snapshot-repartitioned", "time-travel-start-start20-start40",
-		"data-skipping-basic-stats-all-types", "data-reader-timestamp_ntz",
+		"data-skipping-basic-stats-all-types", "data-reader-timestamp_ntz", "v2-checkpoint-parquet",
 	} {
 		t.Run(name, func(t *testing.T) {
 			// The golden tables were written by Spark in America/Los_Angeles;
@@ -313,7 +313,6 @@ func TestSharedTablesRefused(t *testing.T) {
 	cases := []struct {
 		name, want string
 	}{
-		{"golden/v2-checkpoint-parquet/delta", "unsupported reader feature: v2Checkpoint"},
 		{"golden/deltalog-invalid-protocol-version/delta", "unsupported reader version: 99"},
 	}
 	for _, c := range cases {

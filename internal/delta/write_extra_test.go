@@ -516,3 +516,24 @@ func TestUnsupportedWriterFeatureRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestUnsupportedReaderFeatureRefused: a table whose protocol needs a
+// reader feature we do not implement is refused on open, with the feature
+// named, rather than read wrongly.
+func TestUnsupportedReaderFeatureRefused(t *testing.T) {
+	const md = `{"metaData":{"id":"7d2f0a4e-0c53-4f1e-9a55-1e1f3c1b9a02","format":{"provider":"parquet","options":{}},` +
+		`"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"id\",\"type\":\"string\",\"nullable\":true,\"metadata\":{}}]}",` +
+		`"partitionColumns":[],"configuration":{}}}`
+	for _, feature := range []string{"variantType", "catalogManaged", "someFutureFeature"} {
+		t.Run(feature, func(t *testing.T) {
+			dir := t.TempDir()
+			writeCommitFile(t, dir, 0,
+				`{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["`+feature+`"],"writerFeatures":["`+feature+`"]}}`, md)
+			_, err := localTable(t, dir, Options{}).Snapshot(context.Background())
+			want := "unsupported reader feature: " + feature
+			if !errors.Is(err, ErrUnsupported) || err.Error() != want {
+				t.Errorf("err = %v, want %q", err, want)
+			}
+		})
+	}
+}
