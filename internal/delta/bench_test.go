@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 )
 
 // The snapshot-load table: commits 1..benchCommits each add benchFilesPer
@@ -109,7 +110,7 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 	}
 	ctx := context.Background()
 	var s *Snapshot
-	cpu0, cpuOK := processCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		if s, err = Open(st, Options{}).Snapshot(ctx); err != nil {
 			b.Fatal(err)
@@ -119,15 +120,15 @@ func BenchmarkSnapshotLoad(b *testing.B) {
 		b.Fatalf("loaded v%d with %d files, want v%d with %d", s.Version(), s.NumFiles(), benchCommits, benchCommits*benchFilesPer)
 	}
 	b.ReportMetric(float64(s.NumFiles())*float64(b.N)/b.Elapsed().Seconds(), "files/s")
-	reportCPU(b, cpu0, cpuOK)
+	reportCPU(b, cpu)
 }
 
-// reportCPU adds the process CPU seconds per operation (all goroutines,
-// GC included) since cpu0: wall-clock ns/op is unreliable on a shared
-// machine, CPU time much less so.
-func reportCPU(b *testing.B, cpu0 time.Duration, ok bool) {
-	if cpu1, ok1 := processCPU(); ok && ok1 {
-		b.ReportMetric((cpu1-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+// reportCPU adds the process CPU seconds per operation since the meter
+// started: wall-clock ns/op is unreliable on a shared machine, CPU time
+// much less so.
+func reportCPU(b *testing.B, cpu testenv.CPUMeter) {
+	if d, ok := cpu.Used(); ok {
+		b.ReportMetric(d.Seconds()/float64(b.N), "cpu-s/op")
 	}
 }
 
@@ -196,7 +197,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.Fatal(err)
 	}
 	var written int64
-	cpu0, cpuOK := processCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		r, err := s.Append(ctx, Batches(batches...), CommitOptions{})
 		if err != nil {
@@ -213,5 +214,5 @@ func BenchmarkWrite(b *testing.B) {
 	b.ReportMetric(float64(rows)*float64(b.N)/secs, "rows/s")
 	b.ReportMetric(float64(raw)*float64(b.N)/secs/1e6, "raw-MB/s")
 	b.ReportMetric(float64(written)/float64(rows), "file-bytes/row")
-	reportCPU(b, cpu0, cpuOK)
+	reportCPU(b, cpu)
 }

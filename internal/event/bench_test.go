@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"io"
 	"testing"
-	"time"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 )
 
 // benchPurchase is a purchase line as the generator writes it: every field,
@@ -25,31 +26,13 @@ func benchmarkParse(b *testing.B, line string) {
 	b.SetBytes(int64(len(in)))
 	b.ReportAllocs()
 	rows := 0
-	cpu := startCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		p.Parse(in, &ev)
 		rows++
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-	cpu.report(b, rows)
-}
-
-// cpuMeter reports CPU nanoseconds per row next to wall-clock ns/op.
-type cpuMeter struct {
-	start time.Duration
-	ok    bool
-}
-
-func startCPU() cpuMeter {
-	d, ok := processCPU()
-	return cpuMeter{d, ok}
-}
-
-func (c cpuMeter) report(b *testing.B, rows int) {
-	end, ok := processCPU()
-	if c.ok && ok && rows > 0 {
-		b.ReportMetric(float64(end-c.start)/float64(rows), "cpu-ns/row")
-	}
+	cpu.ReportNsPer(b, int64(rows), "cpu-ns/row")
 }
 
 func BenchmarkParsePurchase(b *testing.B) { benchmarkParse(b, benchPurchase) }
@@ -88,7 +71,7 @@ func BenchmarkLineReader100MB(b *testing.B) {
 	b.SetBytes(total)
 	b.ReportAllocs()
 	rows := 0
-	cpu := startCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		lr := NewLineReader(&cycleReader{chunk: chunk.Bytes(), left: total}, LineOptions{})
 		for {
@@ -103,7 +86,7 @@ func BenchmarkLineReader100MB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-	cpu.report(b, rows)
+	cpu.ReportNsPer(b, int64(rows), "cpu-ns/row")
 }
 
 func BenchmarkReadAndParse100MB(b *testing.B) {
@@ -117,7 +100,7 @@ func BenchmarkReadAndParse100MB(b *testing.B) {
 	p := NewParser(ParserOptions{})
 	var ev Event
 	rows := 0
-	cpu := startCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		lr := NewLineReader(&cycleReader{chunk: chunk.Bytes(), left: total}, LineOptions{})
 		for {
@@ -135,5 +118,5 @@ func BenchmarkReadAndParse100MB(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
-	cpu.report(b, rows)
+	cpu.ReportNsPer(b, int64(rows), "cpu-ns/row")
 }

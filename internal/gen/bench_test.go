@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 )
 
 var benchEnd = time.Date(2026, 11, 20, 13, 45, 12, 345e6, time.UTC)
@@ -34,7 +36,7 @@ func benchGenerate(b *testing.B, batch int) {
 	var lines, bytes int64
 	i := 0
 	b.ReportAllocs()
-	cpu0, cpuOK := processCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		c := g.Chunk(i % g.NumChunks())
 		i++
@@ -48,9 +50,7 @@ func benchGenerate(b *testing.B, batch int) {
 	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(lines), "ns/row")
 	b.ReportMetric(float64(bytes)/float64(lines), "B/row")
-	if cpu1, ok := processCPU(); ok && cpuOK {
-		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(lines), "cpu-ns/row")
-	}
+	cpu.ReportNsPer(b, lines, "cpu-ns/row")
 }
 
 // BenchmarkAppendLine measures one line per op, to show the per-line cost
@@ -83,7 +83,7 @@ func BenchmarkWriteNDJSONParallel(b *testing.B) {
 		b.Fatal(err)
 	}
 	var bytes int64
-	cpu0, cpuOK := processCPU()
+	cpu := testenv.StartCPU()
 	for b.Loop() {
 		cw := &countingWriter{}
 		if _, err := WriteNDJSONParallel(context.Background(), cw, g, 2); err != nil {
@@ -93,9 +93,7 @@ func BenchmarkWriteNDJSONParallel(b *testing.B) {
 	}
 	b.SetBytes(bytes)
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	if cpu1, ok := processCPU(); ok && cpuOK {
-		b.ReportMetric(float64((cpu1-cpu0).Nanoseconds())/float64(rows*b.N), "cpu-ns/row")
-	}
+	cpu.ReportNsPer(b, int64(rows*b.N), "cpu-ns/row")
 }
 
 type countingWriter struct{ n int64 }

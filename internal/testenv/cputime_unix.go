@@ -1,15 +1,12 @@
 //go:build unix
 
-package event
+package testenv
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time (user + system) the process has used, so
-// that benchmarks can report CPU per row, which stays meaningful on a
-// machine shared with other work.
 func processCPU() (time.Duration, bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
