@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/job"
@@ -240,22 +241,7 @@ func seconds(s float64) string {
 }
 
 // thousands renders n with comma separators.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+func thousands(n int64) string { return humanize.Comma(n) }
 
 // RunOptions are the job options of the commands: progress events on
 // stderr when it is a terminal.

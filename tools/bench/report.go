@@ -8,6 +8,8 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/dustin/go-humanize"
 )
 
 // summaryStage is one stage of one side over all repetitions: the median
@@ -408,23 +410,8 @@ func tasksText(m map[string]float64) string {
 	return strings.Join(parts, ", ")
 }
 
-// thousands formats n with comma separators.
-func thousands(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
+// thousands renders n with comma separators.
+func thousands(n int64) string { return humanize.Comma(n) }
 
 // printer writes formatted text and keeps the first error.
 type printer struct {
