@@ -1,6 +1,6 @@
 // Package testenv locates the shared, read-only fixtures (../shared beside
-// the repository: Delta tables, contracts, the default job) for tests.
-// Only test code imports it.
+// the repository: Delta tables, contracts, the default job) for tests, and
+// measures process CPU time for benchmarks. Only test code imports it.
 package testenv
 
 import (
