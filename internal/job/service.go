@@ -194,12 +194,7 @@ func (s *Service) runNew(ctx context.Context, def *Job, overrides map[string]str
 		for k := range params {
 			ex.rerun[k] = true
 		}
-		state, msg, err := ex.run(ctx)
-		if err != nil {
-			_ = s.store.SetRunState(storeCtx, id, StateFailed, err.Error(), s.now()) // best effort: the history is failing
-			return id, nil, err
-		}
-		if err := s.store.SetRunState(storeCtx, id, state, msg, s.now()); err != nil {
+		if err := s.execute(ctx, ex); err != nil {
 			return id, nil, err
 		}
 	}
@@ -209,6 +204,18 @@ func (s *Service) runNew(ctx context.Context, def *Job, overrides map[string]str
 	}
 	emit(Event{Kind: EventRunFinished, State: run.State, Duration: run.Duration, Message: run.StateMessage})
 	return id, run, run.Err()
+}
+
+// execute runs the pass ex and records the run's resulting state. The error
+// is set only when the history could not be written.
+func (s *Service) execute(ctx context.Context, ex *execution) error {
+	storeCtx := context.WithoutCancel(ctx)
+	state, msg, err := ex.run(ctx)
+	if err != nil {
+		_ = s.store.SetRunState(storeCtx, ex.runID, StateFailed, err.Error(), s.now()) // best effort: the history is failing
+		return err
+	}
+	return s.store.SetRunState(storeCtx, ex.runID, state, msg, s.now())
 }
 
 // admit waits until run id may start. It returns false when the run was
@@ -305,11 +312,7 @@ func (s *Service) GetRun(ctx context.Context, id int64) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	died := false
-	if !rec.State.Terminal() && !s.alive(rec.Runner) {
-		markDead(rec)
-		died = true
-	}
+	died := s.markIfDead(rec)
 	r := buildRun(rec, s.now())
 	r.RunnerDied = died
 	return r, nil
@@ -326,16 +329,22 @@ func (s *Service) ListRuns(ctx context.Context, f RunFilter) ([]RunSummary, erro
 	out := make([]RunSummary, 0, len(recs))
 	for i := range recs {
 		rec := &recs[i]
-		died := false
-		if !rec.State.Terminal() && !s.alive(rec.Runner) {
-			markDead(rec)
-			died = true
-		}
+		died := s.markIfDead(rec)
 		sum := summarize(rec, now)
 		sum.RunnerDied = died
 		out = append(out, sum)
 	}
 	return out, nil
+}
+
+// markIfDead rewrites, in memory (markDead), a run that never finished and
+// whose runner is gone, and reports whether it did.
+func (s *Service) markIfDead(rec *RunRecord) bool {
+	if rec.State.Terminal() || s.alive(rec.Runner) {
+		return false
+	}
+	markDead(rec)
+	return true
 }
 
 // Repair reruns, within the same run id, every task whose latest state is
@@ -427,12 +436,7 @@ func (s *Service) Repair(ctx context.Context, runID int64, opts RunOptions) (*Ru
 	defer s.notifyRunEnded()
 	emit(Event{Kind: EventRunStarted, State: StateRunning, Message: "rerunning " + joinKeys(rep.Rerun)})
 
-	state, msg, err := ex.run(ctx)
-	if err != nil {
-		_ = s.store.SetRunState(storeCtx, runID, StateFailed, err.Error(), s.now()) // best effort: the history is failing
-		return nil, err
-	}
-	if err := s.store.SetRunState(storeCtx, runID, state, msg, s.now()); err != nil {
+	if err := s.execute(ctx, ex); err != nil {
 		return nil, err
 	}
 	run, err := s.GetRun(storeCtx, runID)
