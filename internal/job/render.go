@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -183,37 +184,24 @@ func attemptCount(t TaskRun) string {
 	return strings.Join(parts, "+")
 }
 
-func mapLine(m map[string]string) string {
-	if len(m) == 0 {
-		return "-"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+// pairsLine renders m as "k=v" pairs in key order, "" when m is empty.
+func pairsLine[V any](m map[string]V, text func(V) string) string {
+	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
+		parts[i] = k + "=" + text(m[k])
 	}
 	return strings.Join(parts, " ")
 }
 
-func metricsLine(m Metrics) string {
+func mapLine(m map[string]string) string {
 	if len(m) == 0 {
-		return ""
+		return "-"
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + valueText(m[k])
-	}
-	return strings.Join(parts, " ")
+	return pairsLine(m, func(v string) string { return v })
 }
+
+func metricsLine(m Metrics) string { return pairsLine(m, valueText) }
 
 func valueText(v any) string {
 	switch x := v.(type) {
