@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -278,7 +279,7 @@ func nbTask(key string, deps []string, extra string) string {
 		for _, x := range deps {
 			parts = append(parts, fmt.Sprintf(`{"task_key": %q}`, x))
 		}
-		d = fmt.Sprintf(`"depends_on": [%s],`, join(parts, ","))
+		d = fmt.Sprintf(`"depends_on": [%s],`, strings.Join(parts, ","))
 	}
 	if extra != "" {
 		extra += ","
@@ -290,18 +291,7 @@ func jobJSON(name, extra string, tasks ...string) string {
 	if extra != "" {
 		extra += ","
 	}
-	return fmt.Sprintf(`{"name": %q, %s "tasks": [%s]}`, name, extra, join(tasks, ","))
-}
-
-func join(parts []string, sep string) string {
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += sep
-		}
-		out += p
-	}
-	return out
+	return fmt.Sprintf(`{"name": %q, %s "tasks": [%s]}`, name, extra, strings.Join(tasks, ","))
 }
 
 // taskStates returns key → latest state of a run.
