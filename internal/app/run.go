@@ -130,6 +130,7 @@ func (a *App) Summarize(ctx context.Context, run *job.Run) (*Summary, error) {
 		}
 		s.Tasks = append(s.Tasks, ts)
 	}
+	var funnel *delta.Snapshot
 	for _, d := range pipeline.Tables {
 		snap, err := a.wh.Snapshot(ctx, d.Name)
 		if err != nil {
@@ -138,6 +139,9 @@ func (a *App) Summarize(ctx context.Context, run *job.Run) (*Summary, error) {
 		if snap == nil {
 			continue
 		}
+		if d.Name == pipeline.FunnelDaily {
+			funnel = snap
+		}
 		var rows int64
 		for _, f := range snap.Files() {
 			n, _ := f.NumRecords()
@@ -145,7 +149,7 @@ func (a *App) Summarize(ctx context.Context, run *job.Run) (*Summary, error) {
 		}
 		s.Tables = append(s.Tables, TableCount{Table: pipeline.Schema + "." + d.Name, Rows: rows})
 	}
-	fd, err := a.latestFunnel(ctx)
+	fd, err := latestFunnel(ctx, funnel)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +157,11 @@ func (a *App) Summarize(ctx context.Context, run *job.Run) (*Summary, error) {
 	return s, nil
 }
 
-func (a *App) latestFunnel(ctx context.Context) (*FunnelDay, error) {
-	snap, err := a.wh.Snapshot(ctx, pipeline.FunnelDaily)
-	if err != nil || snap == nil {
-		return nil, err
+// latestFunnel reads the latest day of the funnel mart from its snapshot
+// (nil when the table does not exist yet).
+func latestFunnel(ctx context.Context, snap *delta.Snapshot) (*FunnelDay, error) {
+	if snap == nil {
+		return nil, nil
 	}
 	sc, err := snap.Scan(delta.ScanOptions{})
 	if err != nil {
