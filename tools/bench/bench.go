@@ -440,8 +440,8 @@ func (b *bench) duckdb(ctx context.Context, ref duckRef, in input, out string) s
 	// The stages that finished printed their line even when a later one
 	// failed: keep their figures and name the stage that failed.
 	d, parseErr := parseDuckDB(m.Stdout)
-	total := stageResult{Stage: "total", WallS: d.TotalS, CPUS: m.CPU.Seconds(),
-		PeakRSSMiB: mib(m.MaxRSS), Load1: m.Load[0], OtherCores: m.OtherCores}
+	total := fromMeasurement("total", m)
+	total.WallS = d.TotalS // run.sh's timing of its three node processes, not its setup
 	for _, key := range []string{"bronze", "silver", "gold"} {
 		s, ok := d.Stages[key]
 		if !ok {

@@ -18,10 +18,6 @@ type child struct {
 	argv []string
 	dir  string   // working folder; "" for ours
 	env  []string // added to the environment
-	// stdout, if set, receives the child's output as well as the capture
-	// (npm's progress); the capture is what callers parse.
-	stdout io.Writer
-	stderr io.Writer
 	// discardStdout sends stdout to /dev/null instead of capturing it (cat).
 	discardStdout bool
 }
@@ -71,14 +67,8 @@ func run(ctx context.Context, c child) (measurement, error) {
 	var out bytes.Buffer
 	tail := &tailBuffer{max: 16 << 10}
 	cmd.Stdout, cmd.Stderr = io.Writer(&out), io.Writer(tail)
-	switch {
-	case c.discardStdout:
+	if c.discardStdout {
 		cmd.Stdout = nil
-	case c.stdout != nil:
-		cmd.Stdout = io.MultiWriter(&out, c.stdout)
-	}
-	if c.stderr != nil {
-		cmd.Stderr = io.MultiWriter(tail, c.stderr)
 	}
 
 	m := measurement{Load: readLoadavg(), OtherCores: -1}
