@@ -181,10 +181,10 @@ func taskCmd(e *env) *cobra.Command {
 			}
 			reg := a.Registry()
 			name, ok := (&job.Task{NotebookTask: &job.NotebookTask{NotebookPath: args[0]}}).BuiltinName(reg)
-			fn := reg[name]
 			if !ok {
-				return usagef("unknown task %q: built-ins are %v", args[0], a.Registry().Names())
+				return usagef("unknown task %q: built-ins are %v", args[0], reg.Names())
 			}
+			fn := reg[name]
 			start := time.Now()
 			m, err := fn(e.ctx, p)
 			if err != nil {

@@ -112,9 +112,6 @@ func jobRunsCmd(e *env) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if format == "text" {
-					format = "table"
-				}
 				return job.RenderRuns(e.stdout, runs, format)
 			})
 		},
