@@ -2,32 +2,10 @@ package app
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", name, diff)
-	}
-}
 
 func sampleSummary() *Summary {
 	return &Summary{
@@ -54,7 +32,7 @@ func TestSummaryGolden(t *testing.T) {
 		if err := WriteSummary(&b, sampleSummary(), format); err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "summary."+format+".golden", b.Bytes())
+		testenv.Golden(t, "summary."+format+".golden", b.Bytes())
 	}
 }
 
@@ -68,5 +46,5 @@ func TestSummaryOfAFailedRun(t *testing.T) {
 	if err := WriteSummary(&b, s, "text"); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "summary.failed.golden", b.Bytes())
+	testenv.Golden(t, "summary.failed.golden", b.Bytes())
 }

@@ -5,36 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Fatalf("%s (-want +got):\n%s", name, diff)
-	}
-}
 
 // repairedRun makes a run of the default job in which bronze_to_silver fails
 // twice (one retry), so silver_to_gold is UPSTREAM_FAILED, then repairs it.
@@ -91,7 +67,7 @@ func TestRenderRun(t *testing.T) {
 			if err := RenderRun(&buf, run, tc.format); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.file, buf.Bytes())
+			testenv.Golden(t, tc.file, buf.Bytes())
 		})
 	}
 	t.Run("json round trip", func(t *testing.T) {
@@ -128,7 +104,7 @@ func TestRenderRuns(t *testing.T) {
 			if err := RenderRuns(&buf, runs, format); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "runs."+name, buf.Bytes())
+			testenv.Golden(t, "runs."+name, buf.Bytes())
 		})
 	}
 	t.Run("empty", func(t *testing.T) {
