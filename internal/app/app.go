@@ -115,11 +115,7 @@ func (a *App) OpenTable(ctx context.Context, ref string) (*delta.Table, string, 
 // JobService opens the run history (<warehouse>/_lakehouse/jobs.db) and
 // returns a job service over the built-in tasks; close releases it.
 func (a *App) JobService(ctx context.Context) (svc *job.Service, closeFn func() error, err error) {
-	dir := filepath.Join(a.path, "_lakehouse")
-	if err := os.MkdirAll(dir, 0o777); err != nil {
-		return nil, nil, fmt.Errorf("run history: %w", err)
-	}
-	store, err := job.OpenSQLite(ctx, filepath.Join(dir, "jobs.db"))
+	store, err := job.OpenSQLite(ctx, filepath.Join(a.path, "_lakehouse", "jobs.db"))
 	if err != nil {
 		return nil, nil, fmt.Errorf("run history: %w", err)
 	}
