@@ -291,7 +291,7 @@ func (c cpBatch) action(r int) (*Action, error) {
 	}
 	for _, kind := range []string{"metaData", "protocol", "domainMetadata", "checkpointMetadata", "sidecar"} {
 		if sv := c.nested(kind, r); sv.v != nil {
-			return checkpointAction(kind, sv)
+			return checkpointAction(kind, sv), nil
 		}
 	}
 	return nil, nil
@@ -397,43 +397,10 @@ func (s structView) strList(name string) []string {
 	return out
 }
 
-func checkpointAction(kind string, s structView) (*Action, error) {
+// checkpointAction builds one of the rarely populated actions read as a
+// nested value (see cpNested); add, remove and txn are read leaf by leaf.
+func checkpointAction(kind string, s structView) *Action {
 	switch kind {
-	case "txn":
-		v, _ := s.int("version")
-		return &Action{Txn: &Txn{AppID: s.str("appId"), Version: v, LastUpdated: s.intPtr("lastUpdated")}}, nil
-	case "add":
-		a := &Add{Path: s.str("path"), PartitionValues: s.partitionValues("partitionValues"), Stats: s.str("stats"), Tags: s.strMap("tags")}
-		a.Size, _ = s.int("size")
-		a.ModificationTime, _ = s.int("modificationTime")
-		a.DataChange, _ = s.bool("dataChange")
-		a.BaseRowID = s.intPtr("baseRowId")
-		a.DefaultRowCommitVersion = s.intPtr("defaultRowCommitVersion")
-		a.DeletionVector = checkpointDV(s)
-		if a.PartitionValues == nil {
-			a.PartitionValues = map[string]*string{}
-		}
-		if a.Stats == "" {
-			if sp, ok := s.sub("stats_parsed"); ok {
-				a.statsParsed = statsFromParsed(sp)
-			}
-		}
-		if a.Path == "" {
-			return nil, fmt.Errorf("%w: checkpoint add without a path", ErrCorrupt)
-		}
-		return &Action{Add: a}, nil
-	case "remove":
-		r := &Remove{Path: s.str("path"), DeletionTimestamp: s.intPtr("deletionTimestamp"), Size: s.intPtr("size"),
-			PartitionValues: s.partitionValues("partitionValues"), Tags: s.strMap("tags")}
-		r.DataChange, _ = s.bool("dataChange")
-		if b, ok := s.bool("extendedFileMetadata"); ok {
-			r.ExtendedFileMetadata = &b
-		}
-		r.DeletionVector = checkpointDV(s)
-		if r.Path == "" {
-			return nil, fmt.Errorf("%w: checkpoint remove without a path", ErrCorrupt)
-		}
-		return &Action{Remove: r}, nil
 	case "metaData":
 		md := &Metadata{ID: s.str("id"), Name: s.strPtr("name"), Description: s.strPtr("description"),
 			SchemaString: s.str("schemaString"), PartitionColumns: s.strList("partitionColumns"),
@@ -447,42 +414,22 @@ func checkpointAction(kind string, s structView) (*Action, error) {
 		if md.PartitionColumns == nil {
 			md.PartitionColumns = []string{}
 		}
-		return &Action{Metadata: md}, nil
+		return &Action{Metadata: md}
 	case "protocol":
 		r, _ := s.int("minReaderVersion")
 		w, _ := s.int("minWriterVersion")
 		return &Action{Protocol: &Protocol{MinReaderVersion: int(r), MinWriterVersion: int(w),
-			ReaderFeatures: s.strList("readerFeatures"), WriterFeatures: s.strList("writerFeatures")}}, nil
+			ReaderFeatures: s.strList("readerFeatures"), WriterFeatures: s.strList("writerFeatures")}}
 	case "domainMetadata":
 		rm, _ := s.bool("removed")
-		return &Action{DomainMetadata: &DomainMetadata{Domain: s.str("domain"), Configuration: s.str("configuration"), Removed: rm}}, nil
+		return &Action{DomainMetadata: &DomainMetadata{Domain: s.str("domain"), Configuration: s.str("configuration"), Removed: rm}}
 	case "checkpointMetadata":
-		return &Action{CheckpointMetadata: json.RawMessage("{}")}, nil
+		return &Action{CheckpointMetadata: json.RawMessage("{}")}
 	case "sidecar":
 		b, _ := json.Marshal(map[string]string{"path": s.str("path")})
-		return &Action{Sidecar: b}, nil
+		return &Action{Sidecar: b}
 	}
-	return nil, nil
-}
-
-func checkpointDV(s structView) *DeletionVector {
-	d, ok := s.sub("deletionVector")
-	if !ok {
-		return nil
-	}
-	st := d.str("storageType")
-	if st == "" {
-		return nil
-	}
-	dv := &DeletionVector{StorageType: st, PathOrInlineDv: d.str("pathOrInlineDv")}
-	if o, ok := d.int("offset"); ok {
-		o32 := int32(o)
-		dv.Offset = &o32
-	}
-	sz, _ := d.int("sizeInBytes")
-	dv.SizeInBytes = int32(sz)
-	dv.Cardinality, _ = d.int("cardinality")
-	return dv
+	return nil
 }
 
 // statsFromParsed converts a stats_parsed struct into Stats whose values
@@ -519,7 +466,7 @@ func structToStats(s structView) map[string]any {
 		case column.Date:
 			out[f.Name] = FormatDate(v.(int64))
 		case column.Timestamp, column.TimestampNTZ:
-			out[f.Name] = formatMicrosUTC(v.(int64))
+			out[f.Name] = column.FormatTimestamp(v.(int64))
 		case column.Decimal:
 			switch x := v.(type) {
 			case int64:

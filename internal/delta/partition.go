@@ -38,7 +38,7 @@ func FormatPartitionValue(t *column.Type, v any) (*string, error) {
 	case column.Date:
 		s = FormatDate(v.(int64))
 	case column.Timestamp:
-		s = time.UnixMicro(v.(int64)).UTC().Format("2006-01-02T15:04:05.000000Z")
+		s = column.FormatTimestamp(v.(int64))
 	case column.TimestampNTZ:
 		s = time.UnixMicro(v.(int64)).UTC().Format("2006-01-02 15:04:05.000000")
 	case column.Decimal:

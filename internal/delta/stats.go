@@ -270,8 +270,3 @@ func FormatDate(days int64) string { return column.FormatDate(days) }
 func FormatDecimal(unscaled int64, scale int) string {
 	return column.FormatDecimal(big.NewInt(unscaled), scale)
 }
-
-// formatMicrosUTC renders a timestamp as RFC 3339 UTC with microseconds.
-func formatMicrosUTC(us int64) string {
-	return time.UnixMicro(us).UTC().Format("2006-01-02T15:04:05.000000Z")
-}
