@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -261,21 +262,17 @@ func encodePath(p string) string {
 	return b.String()
 }
 
-// appendStringMap writes a JSON object of m with sorted keys.
-func appendStringMap(dst []byte, m map[string]string) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// appendSortedMap writes a JSON object of m with sorted keys, each value
+// written by appendValue.
+func appendSortedMap[V any](dst []byte, m map[string]V, appendValue func([]byte, V) []byte) []byte {
 	dst = append(dst, '{')
-	for i, k := range keys {
+	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
 		dst = appendJSONString(dst, k)
 		dst = append(dst, ':')
-		dst = appendJSONString(dst, m[k])
+		dst = appendValue(dst, m[k])
 	}
 	return append(dst, '}')
 }
@@ -475,22 +472,9 @@ func (c *CommitInfo) marshal() []byte {
 	return o.bytes()
 }
 
+// appendRawMap writes a JSON object of raw JSON values with sorted keys.
 func appendRawMap(dst []byte, m map[string]json.RawMessage) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dst = append(dst, '{')
-	for i, k := range keys {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = appendJSONString(dst, k)
-		dst = append(dst, ':')
-		dst = append(dst, m[k]...)
-	}
-	return append(dst, '}')
+	return appendSortedMap(dst, m, func(dst []byte, v json.RawMessage) []byte { return append(dst, v...) })
 }
 
 // jsonStr returns v as a JSON string value, for operationParameters and

@@ -36,12 +36,10 @@ func (o *jsonObject) bool(k string, v bool) { o.key(k); o.buf = strconv.AppendBo
 
 func (o *jsonObject) raw(k string, v []byte) { o.key(k); o.buf = append(o.buf, v...) }
 
-func (o *jsonObject) null(k string) { o.key(k); o.buf = append(o.buf, "null"...) }
-
-// strMap writes a string map with sorted keys; nil values become null.
+// strMap writes a string map with sorted keys.
 func (o *jsonObject) strMap(k string, m map[string]string) {
 	o.key(k)
-	o.buf = appendStringMap(o.buf, m)
+	o.buf = appendSortedMap(o.buf, m, appendJSONString)
 }
 
 func (o *jsonObject) bytes() []byte { return append(o.buf, '}') }
