@@ -300,15 +300,7 @@ func (t *Table) replayFrom(ctx context.Context, l *logListing, target, cpVersion
 	var proto *Protocol
 	var md *Metadata
 	for i := len(commits) - 1; i >= 0 && (proto == nil || md == nil); i-- {
-		for j := range commits[i] {
-			a := &commits[i][j]
-			if a.Protocol != nil && proto == nil {
-				proto = a.Protocol
-			}
-			if a.Metadata != nil && md == nil {
-				md = a.Metadata
-			}
-		}
+		takeProtocolMetadata(commits[i], &proto, &md)
 	}
 	if proto != nil {
 		if err := checkRead(proto, md); err != nil {
@@ -336,15 +328,7 @@ func (t *Table) replayFrom(ctx context.Context, l *logListing, target, cpVersion
 		if err != nil {
 			return nil, fmt.Errorf("%w: read checkpoint %d: %w", errCheckpointUnreadable, cpVersion, err)
 		}
-		for i := range acts {
-			a := &acts[i]
-			if a.Protocol != nil && proto == nil {
-				proto = a.Protocol
-			}
-			if a.Metadata != nil && md == nil {
-				md = a.Metadata
-			}
-		}
+		takeProtocolMetadata(acts, &proto, &md)
 		if proto != nil {
 			if err := checkRead(proto, md); err != nil {
 				return nil, err
@@ -373,15 +357,26 @@ func (t *Table) replayFrom(ctx context.Context, l *logListing, target, cpVersion
 	if err := t.validatePartitionColumns(s); err != nil {
 		return nil, err
 	}
-	s.timestamp = t.commitTime(ctx, l, target, commitsLast(commits, target, first))
+	var last []Action // the actions of commit target, when it was read
+	if len(commits) > 0 {
+		last = commits[len(commits)-1]
+	}
+	s.timestamp = t.commitTime(ctx, l, target, last)
 	return s, nil
 }
 
-func commitsLast(commits [][]Action, target, first int64) []Action {
-	if target >= first && len(commits) > 0 {
-		return commits[len(commits)-1]
+// takeProtocolMetadata sets *proto and *md, where still nil, to the first
+// protocol and metaData actions of acts.
+func takeProtocolMetadata(acts []Action, proto **Protocol, md **Metadata) {
+	for i := range acts {
+		a := &acts[i]
+		if a.Protocol != nil && *proto == nil {
+			*proto = a.Protocol
+		}
+		if a.Metadata != nil && *md == nil {
+			*md = a.Metadata
+		}
 	}
-	return nil
 }
 
 func firstNonNil(a, b *Metadata) *Metadata {
@@ -417,15 +412,10 @@ func (t *Table) protocolFromEarlierCommits(ctx context.Context, l *logListing, u
 		if err != nil {
 			return nil, nil
 		}
-		for i := range acts {
-			if acts[i].Metadata != nil && md == nil {
-				md = acts[i].Metadata
-			}
-		}
-		for i := range acts {
-			if acts[i].Protocol != nil {
-				return acts[i].Protocol, md
-			}
+		var p *Protocol
+		takeProtocolMetadata(acts, &p, &md)
+		if p != nil {
+			return p, md
 		}
 	}
 	return nil, nil
