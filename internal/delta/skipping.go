@@ -2,35 +2,38 @@ package delta
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 )
 
 // fileRanges exposes what an add action says about its columns: partition
-// values are constants, stats give min/max and null counts.
+// values are constants, stats give min/max and null counts. The stats JSON
+// is parsed on first use: most predicates (partition filters, True) never
+// look at it.
 type fileRanges struct {
-	s     *Snapshot
-	add   *Add
-	stats *Stats
-	parts map[int]bool
+	s      *Snapshot
+	add    *Add
+	stats  *Stats
+	parsed bool // stats holds the add's parsed stats
 }
 
-func (s *Snapshot) fileRanges(a *Add) ranges {
-	r := &fileRanges{s: s, add: a, stats: a.ParsedStats(), parts: map[int]bool{}}
-	for _, c := range s.metadata.PartitionColumns {
-		if i := s.schema.Index(c); i >= 0 {
-			r.parts[i] = true
-		}
+func (s *Snapshot) fileRanges(a *Add) ranges { return &fileRanges{s: s, add: a} }
+
+// parsedStats returns the add's statistics, nil when it has none.
+func (r *fileRanges) parsedStats() *Stats {
+	if !r.parsed {
+		r.stats, r.parsed = r.add.ParsedStats(), true
 	}
-	return r
+	return r.stats
 }
 
 func (r *fileRanges) constant(idx int) (any, bool) {
-	if !r.parts[idx] {
+	f := r.s.schema.Fields[idx]
+	if !slices.Contains(r.s.metadata.PartitionColumns, f.Name) {
 		return nil, false
 	}
-	f := r.s.schema.Fields[idx]
 	name := r.s.storedName(idx)
 	p, ok := r.add.PartitionValues[name]
 	if !ok {
@@ -51,13 +54,14 @@ func (r *fileRanges) constant(idx int) (any, bool) {
 }
 
 func (r *fileRanges) minMax(idx int) (any, any, bool) {
-	if r.stats == nil || r.stats.MinValues == nil || r.stats.MaxValues == nil {
+	st := r.parsedStats()
+	if st == nil || st.MinValues == nil || st.MaxValues == nil {
 		return nil, nil, false
 	}
 	f := r.s.schema.Fields[idx]
 	name := r.s.storedName(idx)
-	lo, ok1 := statToTyped(f.Type, r.stats.MinValues[name])
-	hi, ok2 := statToTyped(f.Type, r.stats.MaxValues[name])
+	lo, ok1 := statToTyped(f.Type, st.MinValues[name])
+	hi, ok2 := statToTyped(f.Type, st.MaxValues[name])
 	if !ok1 || !ok2 {
 		return nil, nil, false
 	}
@@ -68,10 +72,11 @@ func (r *fileRanges) minMax(idx int) (any, any, bool) {
 }
 
 func (r *fileRanges) nulls(idx int) (int64, int64, bool) {
-	if r.stats == nil || !r.stats.hasNumRecords || r.stats.NullCount == nil {
+	st := r.parsedStats()
+	if st == nil || !st.hasNumRecords || st.NullCount == nil {
 		return 0, 0, false
 	}
-	n, ok := r.stats.NullCount[r.s.storedName(idx)].(json.Number)
+	n, ok := st.NullCount[r.s.storedName(idx)].(json.Number)
 	if !ok {
 		return 0, 0, false
 	}
@@ -79,7 +84,7 @@ func (r *fileRanges) nulls(idx int) (int64, int64, bool) {
 	if err != nil {
 		return 0, 0, false
 	}
-	return v, r.stats.NumRecords, true
+	return v, st.NumRecords, true
 }
 
 // statToTyped converts a parsed stats value to the column's typed form.
