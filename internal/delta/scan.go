@@ -125,13 +125,16 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 			}
 		}
 	}
-	extra := map[int]int{} // table index → file schema position
+	extra := map[int]int{}        // table index → file schema position
+	filterConsts := map[int]any{} // table index → partition value (nil when unparsable)
 	for _, i := range filterIdx {
 		f := s.schema.Fields[i]
-		if !slices.Contains(s.metadata.PartitionColumns, f.Name) {
-			extra[i] = len(fileSchema.Fields)
-			fileSchema.Fields = append(fileSchema.Fields, s.storedField(i))
+		if slices.Contains(s.metadata.PartitionColumns, f.Name) {
+			filterConsts[i], _ = s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
+			continue
 		}
+		extra[i] = len(fileSchema.Fields)
+		fileSchema.Fields = append(fileSchema.Fields, s.storedField(i))
 	}
 
 	var deleted *roaring64.Bitmap
@@ -159,7 +162,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 			out.Cols[o] = constVector(sc.schema.Fields[o].Type, v, n)
 		}
 		if sc.filter != nil && sc.opts.FilterRows {
-			return sc.filterAndEmit(out, fb, extra, a, fn)
+			return sc.filterAndEmit(out, fb, extra, filterConsts, fn)
 		}
 		return fn(out)
 	}
@@ -231,30 +234,29 @@ func (sc *Scan) countRows(ctx context.Context, rel string) (int64, error) {
 	return pf.NumRows(), nil
 }
 
-func (sc *Scan) filterAndEmit(out, fb *column.Batch, extra map[int]int, a *Add, fn func(*column.Batch) error) error {
+// filterAndEmit calls fn with the rows of out that match the filter. A
+// filter column is read from out, else from the file batch fb (extra: table
+// index → fb column), else it is a partition column not in out (consts).
+func (sc *Scan) filterAndEmit(out, fb *column.Batch, extra map[int]int, consts map[int]any, fn func(*column.Batch) error) error {
 	n := 0
 	if len(out.Cols) > 0 {
 		n = out.Len()
 	} else {
 		n = fb.Len()
 	}
-	s := sc.snap
-	get := func(row int) func(int) any {
-		return func(i int) any {
-			if o := slices.Index(sc.outIdx, i); o >= 0 {
-				return out.Cols[o].Value(row)
-			}
-			if j, ok := extra[i]; ok {
-				return fb.Cols[j].Value(row)
-			}
-			f := s.schema.Fields[i]
-			v, _ := s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
-			return v
+	var row int
+	get := func(i int) any {
+		if o := slices.Index(sc.outIdx, i); o >= 0 {
+			return out.Cols[o].Value(row)
 		}
+		if j, ok := extra[i]; ok {
+			return fb.Cols[j].Value(row)
+		}
+		return consts[i]
 	}
 	sel := column.NewBatch(sc.schema, n)
-	for row := 0; row < n; row++ {
-		if ok, known := sc.filter.eval(get(row)); ok && known {
+	for row = 0; row < n; row++ {
+		if ok, known := sc.filter.eval(get); ok && known {
 			sel.AppendRow(out, row)
 		}
 	}

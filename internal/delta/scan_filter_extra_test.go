@@ -1,0 +1,46 @@
+package delta
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+)
+
+// TestScanFilterRows: with FilterRows, a row filter may use a selected
+// column (id), a stored column that is not selected (amount) and a
+// partition column that is not selected (day); only matching rows come out.
+func TestScanFilterRows(t *testing.T) {
+	ctx := context.Background()
+	_, s := newTestTable(t, true)
+	for day, batch := range map[int64][]string{19000: {"a", "b", "c"}, 19001: {"d", "e"}} {
+		r, err := s.Append(ctx, Batches(eventsBatch(s.Schema(), day, batch...)), CommitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s = r.Snapshot
+	}
+	filter := Or(
+		Eq("id", "d"),
+		And(Eq("day", "2022-01-08"), Compare("amount", OpGe, "10.01")), // day 19000, amount ≥ 1001 unscaled
+	)
+	sc, err := s.Scan(ScanOptions{Columns: []string{"id"}, Filter: filter, FilterRows: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	err = sc.Each(ctx, func(b *column.Batch) error {
+		for r := 0; r < b.Len(); r++ {
+			got = append(got, b.Cols[0].Str(r))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"b", "c", "d"}, sortedCopy(got)); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
