@@ -1,7 +1,6 @@
 package parquetio
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
@@ -300,24 +299,4 @@ func (lr *leafReader) decimalBig(v parquet.Value) *big.Int {
 		bx.Mul(bx, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
 	}
 	return bx
-}
-
-// decimalBytes encodes an unscaled value as big-endian two's complement in n bytes.
-func decimalBytes(x int64, n int) []byte {
-	b := make([]byte, n)
-	var tmp [8]byte
-	binary.BigEndian.PutUint64(tmp[:], uint64(x))
-	fill := byte(0)
-	if x < 0 {
-		fill = 0xFF
-	}
-	for i := range b {
-		b[i] = fill
-	}
-	if n >= 8 {
-		copy(b[n-8:], tmp[:])
-	} else {
-		copy(b, tmp[8-n:])
-	}
-	return b
 }

@@ -17,14 +17,13 @@ type pnode struct {
 	children []*pnode
 
 	// leaf only
-	leaf       int // column index in the file, -1 for groups
-	phys       format.Type
-	typeLength int32
-	converted  deprecated.ConvertedType
-	hasConv    bool
-	scale      int32
-	precision  int32
-	logical    format.LogicalTypeValue
+	leaf      int // column index in the file, -1 for groups
+	phys      format.Type
+	converted deprecated.ConvertedType
+	hasConv   bool
+	scale     int32
+	precision int32
+	logical   format.LogicalTypeValue
 
 	def, repLevel int // definition/repetition level when this node is present
 	lo, hi        int // leaf columns below this node: [lo, hi) in file column order
@@ -119,9 +118,6 @@ func buildTree(elems []format.SchemaElement) (*pnode, error) {
 		kids, _ := e.NumChildren.Get()
 		if t, ok := e.Type.Get(); ok && kids == 0 && !top {
 			n.phys = t
-			if l, ok := e.TypeLength.Get(); ok {
-				n.typeLength = l
-			}
 			n.leaf = leaf
 			n.lo, n.hi = leaf, leaf+1
 			leaf++

@@ -163,18 +163,12 @@ type Writer struct {
 	opts    WriterOptions
 	cols    []*parquet.ColumnWriter
 	vals    []parquet.Value
-	levels  []levelInfo
 	rgRows  int
 	rgBytes int64
 	rows    int64
 	// nonFinite marks float columns that held NaN or ±Inf: their bounds
 	// are not reported (Spark orders NaN above every number).
 	nonFinite []bool
-}
-
-type levelInfo struct {
-	maxDef int
-	col    int
 }
 
 // NewWriter starts a Parquet file on out for schema.
@@ -246,14 +240,6 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 		return nil, fmt.Errorf("parquet writer has %d columns for %d fields", len(pw.cols), len(schema.Fields))
 	}
 	pw.nonFinite = make([]bool, len(schema.Fields))
-	pw.levels = make([]levelInfo, len(schema.Fields))
-	for i, f := range schema.Fields {
-		d := 0
-		if f.Nullable {
-			d = 1
-		}
-		pw.levels[i] = levelInfo{maxDef: d, col: i}
-	}
 	return pw, nil
 }
 
@@ -330,7 +316,10 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 	if !vec.Type.Equal(f.Type) {
 		return fmt.Errorf("batch type %s, file type %s", vec.Type, f.Type)
 	}
-	maxDef := pw.levels[ci].maxDef
+	maxDef := 0 // columns are top-level: defined once when optional
+	if f.Nullable {
+		maxDef = 1
+	}
 	if maxDef == 0 && vec.Nulls != nil {
 		for i := start; i < end; i++ {
 			if vec.Nulls[i] {
@@ -390,6 +379,7 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 				vals[i] = parquet.Int64Value(vec.Ints[start+i])
 			}
 		default:
+			width := decimalLen(t.Precision)
 			for i := range vals {
 				if vec.IsNull(start + i) {
 					continue
@@ -398,7 +388,7 @@ func (pw *Writer) writeColumn(ci int, vec *column.Vector, start, end int) error 
 				if !ok {
 					return fmt.Errorf("decimal value of type %T", vec.Values[start+i])
 				}
-				vals[i] = parquet.FixedLenByteArrayValue(wideDecimalBytes(bi, decimalLen(t.Precision)))
+				vals[i] = parquet.FixedLenByteArrayValue(wideDecimalBytes(bi, width))
 			}
 		}
 	default:
