@@ -83,7 +83,7 @@ func (t *Table) Create(ctx context.Context, opts CreateOptions) (*Snapshot, erro
 	tx.SetParameter("description", opts.Description)
 	tx.SetParameterJSON("partitionBy", mustJSON(md.PartitionColumns))
 	tx.SetParameterJSON("properties", mustJSON(conf))
-	body, err := tx.serialize(0)
+	body, err := tx.serialize(tx.actions())
 	if err != nil {
 		return nil, err
 	}

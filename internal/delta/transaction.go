@@ -150,9 +150,11 @@ func (tx *Transaction) Commit(ctx context.Context) (*Snapshot, error) {
 	}
 	version := tx.read.version + 1
 	var winners []VersionChanges
+	var acts []Action // what the last attempt wrote
 	backoff := 2 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		body, err := tx.serialize(version)
+		acts = tx.actions()
+		body, err := tx.serialize(acts)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +206,7 @@ func (tx *Transaction) Commit(ctx context.Context) (*Snapshot, error) {
 	for _, w := range winners {
 		next.apply(w.Actions)
 	}
-	next.apply(tx.actions(version))
+	next.apply(acts)
 	next.version = version
 	next.timestamp = t.opts.Now()
 	if tx.metadata != nil {
@@ -252,8 +254,9 @@ func (tx *Transaction) validate() error {
 	return nil
 }
 
-// actions returns the commit's actions in the order they are written.
-func (tx *Transaction) actions(version int64) []Action {
+// actions returns the commit's actions in the order they are written, with
+// a fresh commitInfo (timestamp, txnId).
+func (tx *Transaction) actions() []Action {
 	t := tx.read.table
 	now := t.opts.Now().UnixMilli()
 	readVersion := tx.read.version
@@ -286,13 +289,14 @@ func (tx *Transaction) actions(version int64) []Action {
 	return out
 }
 
-func (tx *Transaction) serialize(version int64) ([]byte, error) {
+// serialize renders acts as the commit file's newline-delimited JSON.
+func (tx *Transaction) serialize(acts []Action) ([]byte, error) {
 	cols := tx.read.metadata.PartitionColumns
 	if tx.metadata != nil {
 		cols = tx.metadata.PartitionColumns
 	}
 	var buf []byte
-	for _, a := range tx.actions(version) {
+	for _, a := range acts {
 		var err error
 		buf, err = a.marshal(buf, cols)
 		if err != nil {
