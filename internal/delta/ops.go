@@ -76,11 +76,17 @@ type Result struct {
 func (r *Result) fill(tx *Transaction, s *Snapshot) {
 	r.Snapshot, r.Version = s, s.version
 	r.FilesAdded, r.FilesRemoved = len(tx.adds), len(tx.removes)
-	for _, a := range tx.adds {
+	r.RowsWritten, r.BytesWritten = addTotals(tx.adds)
+}
+
+// addTotals sums the row counts (from stats) and sizes of files.
+func addTotals(adds []*Add) (rows, bytes int64) {
+	for _, a := range adds {
 		n, _ := a.NumRecords()
-		r.RowsWritten += n
-		r.BytesWritten += a.Size
+		rows += n
+		bytes += a.Size
 	}
+	return rows, bytes
 }
 
 func alreadyDone(s *Snapshot, o CommitOptions) bool {
@@ -114,12 +120,7 @@ func commitAdds(ctx context.Context, tx *Transaction, adds []*Add) (*Result, err
 }
 
 func fileMetrics(tx *Transaction) {
-	var rows, bytes int64
-	for _, a := range tx.adds {
-		n, _ := a.NumRecords()
-		rows += n
-		bytes += a.Size
-	}
+	rows, bytes := addTotals(tx.adds)
 	tx.SetMetric("numFiles", int64(len(tx.adds)))
 	tx.SetMetric("numOutputRows", rows)
 	tx.SetMetric("numOutputBytes", bytes)
@@ -168,14 +169,22 @@ func (s *Snapshot) ReplaceWhere(ctx context.Context, pred Predicate, src BatchSo
 		if err != nil || batch == nil {
 			return batch, err
 		}
-		for r := 0; r < batch.Len(); r++ {
-			get := func(i int) any {
-				j := batch.Schema.Index(s.schema.Fields[i].Name)
-				if j < 0 {
-					return nil
-				}
+		// table column index → batch column index (-1: not in the batch)
+		pos := make([]int, len(s.schema.Fields))
+		for i := range pos {
+			pos[i] = -1
+		}
+		for _, i := range b.columns(nil) {
+			pos[i] = batch.Schema.Index(s.schema.Fields[i].Name)
+		}
+		var r int
+		get := func(i int) any {
+			if j := pos[i]; j >= 0 {
 				return batch.Cols[j].Value(r)
 			}
+			return nil
+		}
+		for r = 0; r < batch.Len(); r++ {
 			if ok, known := b.eval(get); !ok || !known {
 				return nil, fmt.Errorf("replaceWhere: written data does not match %s (row %d)", pred, r)
 			}
@@ -328,8 +337,10 @@ func (s *Snapshot) Merge(ctx context.Context, source *column.Batch, o MergeOptio
 	}
 	if o.Scope != nil {
 		if b, err := o.Scope.bind(s.schema); err == nil {
-			for r := 0; r < out.Len(); r++ {
-				if ok, known := b.eval(func(i int) any { return out.Cols[i].Value(r) }); !ok || !known {
+			var r int
+			get := func(i int) any { return out.Cols[i].Value(r) }
+			for r = 0; r < out.Len(); r++ {
+				if ok, known := b.eval(get); !ok || !known {
 					w.Abort()
 					return nil, fmt.Errorf("merge: source row %d is outside the merge scope %s", r, o.Scope)
 				}
