@@ -126,26 +126,9 @@ func (lr *leafReader) appendTo(vec *column.Vector, v parquet.Value) {
 	case column.Boolean:
 		vec.AppendBool(v.Boolean())
 	case column.Byte, column.Short, column.Int, column.Long:
-		if lr.node.phys == format.Int32 {
-			if lr.node.hasConv && lr.node.converted == deprecated.Uint32 {
-				vec.AppendInt(int64(uint32(v.Int32())))
-			} else {
-				vec.AppendInt(int64(v.Int32()))
-			}
-		} else {
-			vec.AppendInt(v.Int64())
-		}
+		vec.AppendInt(lr.integer(v))
 	case column.Float, column.Double:
-		switch lr.node.phys {
-		case format.Float:
-			vec.AppendFloat(float64(v.Float()))
-		case format.Int32:
-			vec.AppendFloat(float64(v.Int32()))
-		case format.Int64:
-			vec.AppendFloat(float64(v.Int64()))
-		default:
-			vec.AppendFloat(v.Double())
-		}
+		vec.AppendFloat(lr.float(v))
 	case column.String, column.Binary:
 		vec.AppendBytes(v.ByteArray())
 	case column.Date:
@@ -168,26 +151,39 @@ func (lr *leafReader) appendTo(vec *column.Vector, v parquet.Value) {
 	}
 }
 
+// integer reads an integer leaf (INT32, unsigned INT32 or INT64) as int64.
+func (lr *leafReader) integer(v parquet.Value) int64 {
+	if lr.node.phys != format.Int32 {
+		return v.Int64()
+	}
+	if lr.node.hasConv && lr.node.converted == deprecated.Uint32 {
+		return int64(uint32(v.Int32()))
+	}
+	return int64(v.Int32())
+}
+
+// float reads a floating-point leaf, or an integer one widened to double.
+func (lr *leafReader) float(v parquet.Value) float64 {
+	switch lr.node.phys {
+	case format.Float:
+		return float64(v.Float())
+	case format.Int32:
+		return float64(v.Int32())
+	case format.Int64:
+		return float64(v.Int64())
+	}
+	return v.Double()
+}
+
 // box returns the non-null value v boxed the way Vector.Value does.
 func (lr *leafReader) box(v parquet.Value) any {
 	switch lr.target.Kind {
 	case column.Boolean:
 		return v.Boolean()
 	case column.Byte, column.Short, column.Int, column.Long:
-		if lr.node.phys == format.Int32 {
-			return int64(v.Int32())
-		}
-		return v.Int64()
+		return lr.integer(v)
 	case column.Float, column.Double:
-		switch lr.node.phys {
-		case format.Float:
-			return float64(v.Float())
-		case format.Int32:
-			return float64(v.Int32())
-		case format.Int64:
-			return float64(v.Int64())
-		}
-		return v.Double()
+		return lr.float(v)
 	case column.String:
 		return string(v.ByteArray())
 	case column.Binary:
