@@ -1,7 +1,6 @@
 package delta
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -87,15 +86,11 @@ func (t *Table) Create(ctx context.Context, opts CreateOptions) (*Snapshot, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := t.store.PutIfAbsent(ctx, CommitName(0), body); err != nil {
+	if err := t.putCommit(ctx, 0, body); err != nil {
 		if errors.Is(err, storage.ErrExist) {
 			return nil, ErrTableExists
 		}
-		// The reply may be lost although the write landed: if version 0
-		// holds exactly our bytes, the table was created.
-		if got, gerr := t.store.Get(ctx, CommitName(0)); gerr != nil || !bytes.Equal(got, body) {
-			return nil, fmt.Errorf("create table: %w", err)
-		}
+		return nil, fmt.Errorf("create table: %w", err)
 	}
 	s := empty.clone()
 	s.version = 0

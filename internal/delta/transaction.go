@@ -158,19 +158,12 @@ func (tx *Transaction) Commit(ctx context.Context) (*Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		err = t.store.PutIfAbsent(ctx, CommitName(version), body)
+		err = t.putCommit(ctx, version, body)
 		if err == nil {
 			tx.committed = true
 			break
 		}
 		if !errors.Is(err, storage.ErrExist) {
-			// The outcome is unknown (storage.Store.PutIfAbsent): the
-			// commit landed if the log holds our bytes (they carry a
-			// fresh txnId, so no other writer's commit can match).
-			if got, gerr := t.store.Get(ctx, CommitName(version)); gerr == nil && bytes.Equal(got, body) {
-				tx.committed = true
-				break
-			}
 			return nil, fmt.Errorf("commit version %d: %w", version, err)
 		}
 		if attempt >= t.opts.MaxCommitAttempts {
@@ -252,6 +245,22 @@ func (tx *Transaction) validate() error {
 		}
 	}
 	return nil
+}
+
+// putCommit writes commit file v if no other writer has. When the store's
+// reply is lost (storage.Store.PutIfAbsent: outcome unknown), the commit
+// landed if the log holds exactly body: commit bodies carry a fresh txnId,
+// so no other writer's commit can match. storage.ErrExist means another
+// writer took the version.
+func (t *Table) putCommit(ctx context.Context, v int64, body []byte) error {
+	err := t.store.PutIfAbsent(ctx, CommitName(v), body)
+	if err == nil || errors.Is(err, storage.ErrExist) {
+		return err
+	}
+	if got, gerr := t.store.Get(ctx, CommitName(v)); gerr == nil && bytes.Equal(got, body) {
+		return nil
+	}
+	return err
 }
 
 // actions returns the commit's actions in the order they are written, with
