@@ -40,10 +40,15 @@ func (w *Warehouse) Table(name string) (*delta.Table, error) {
 	return delta.Open(storage.Sub(w.root, schema+"/"+table), w.opts), nil
 }
 
-// Ensure returns the latest snapshot of a pipeline table, creating the table
-// if it does not exist. An existing table whose schema differs from the
-// contract is an error naming the first differing column.
-func (w *Warehouse) Ensure(ctx context.Context, def TableDef) (*delta.Snapshot, error) {
+// Ensure returns the latest snapshot of the pipeline table called name (one
+// of Tables), creating the table if it does not exist. An existing table
+// whose schema differs from the contract is an error naming the first
+// differing column.
+func (w *Warehouse) Ensure(ctx context.Context, name string) (*delta.Snapshot, error) {
+	def, ok := Def(name)
+	if !ok {
+		return nil, fmt.Errorf("%q is not a pipeline table", name)
+	}
 	t, err := w.Table(def.Name)
 	if err != nil {
 		return nil, err

@@ -39,8 +39,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 	if err != nil {
 		return nil, err
 	}
-	def, _ := pipeline.Def(pipeline.Bronze)
-	snap, err := wh.Ensure(ctx, def)
+	snap, err := wh.Ensure(ctx, pipeline.Bronze)
 	if err != nil {
 		return nil, err
 	}

@@ -148,8 +148,7 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 	if err != nil {
 		return nil, err
 	}
-	def, _ := pipeline.Def(pipeline.Bronze)
-	snap, err := wh.Ensure(ctx, def)
+	snap, err := wh.Ensure(ctx, pipeline.Bronze)
 	if err != nil {
 		return nil, err
 	}

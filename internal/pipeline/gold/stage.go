@@ -42,21 +42,11 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
 	}
-	for attempt := 1; ; attempt++ {
-		res, err := run(ctx, wh, opts)
-		if err != nil && errors.Is(err, delta.ErrConflict) && attempt < opts.MaxAttempts {
-			continue
-		}
-		return res, err
-	}
+	return pipeline.RetryConflicts(opts.MaxAttempts, func() (*Result, error) { return run(ctx, wh, opts) })
 }
 
-func txnOr(s *delta.Snapshot) int64 {
-	if v, ok := s.TxnVersion(pipeline.AppGold); ok {
-		return v
-	}
-	return -1
-}
+// builtFrom returns the silver version s was last built from, or -1.
+func builtFrom(s *delta.Snapshot) int64 { return pipeline.InputVersion(s, pipeline.AppGold) }
 
 func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, error) {
 	silver, err := wh.Snapshot(ctx, pipeline.Silver)
@@ -72,14 +62,13 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	from := target
 	res := &Result{SilverTo: target, Versions: map[string]int64{}}
 	for _, n := range names {
-		def, _ := pipeline.Def(n)
-		s, err := wh.Ensure(ctx, def)
+		s, err := wh.Ensure(ctx, n)
 		if err != nil {
 			return nil, err
 		}
 		snaps[n] = s
 		res.Versions[n] = s.Version()
-		from = min(from, txnOr(s))
+		from = min(from, builtFrom(s))
 	}
 	res.SilverFrom = from
 	if from >= target {
@@ -141,7 +130,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 
 	// gold_fact_purchases: replace the affected date partitions.
-	if s := snaps[pipeline.FactPurchases]; txnOr(s) < target {
+	if s := snaps[pipeline.FactPurchases]; builtFrom(s) < target {
 		vals := make([]any, len(dates))
 		for i, d := range dates {
 			vals[i] = d
@@ -161,7 +150,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 	// The marts are small (a row per date, or per date and currency):
 	// rewrite them whole with the affected dates replaced.
-	if s := snaps[pipeline.FunnelDaily]; txnOr(s) < target {
+	if s := snaps[pipeline.FunnelDaily]; builtFrom(s) < target {
 		b := column.NewBatch(pipeline.FunnelDailySchema, len(days))
 		for _, d := range days {
 			AppendFunnel(b, d.Funnel)
@@ -172,7 +161,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		}
 		res.Versions[pipeline.FunnelDaily], res.FunnelRows = v, n
 	}
-	if s := snaps[pipeline.RevenueDaily]; txnOr(s) < target {
+	if s := snaps[pipeline.RevenueDaily]; builtFrom(s) < target {
 		b := column.NewBatch(pipeline.RevenueDailySchema, len(days))
 		for _, d := range days {
 			for _, r := range d.Revenue {

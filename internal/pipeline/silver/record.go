@@ -52,11 +52,10 @@ func eventStrings(ev *event.Event) [16][]byte {
 		ev.Category, ev.Currency, ev.OrderID}
 }
 
-// appendRecord encodes a valid event.
-func appendRecord(dst []byte, ev *event.Event, ingestTS, ordinal int64, batchID []byte) []byte {
+// appendRecord encodes a valid event whose key is k = hashID(ev.EventID).
+func appendRecord(dst []byte, k key, ev *event.Event, ingestTS, ordinal int64, batchID []byte) []byte {
 	start := len(dst)
 	var hdr [recHeader]byte
-	k := hashID(ev.EventID)
 	copy(hdr[4:20], k[:])
 	binary.LittleEndian.PutUint64(hdr[20:], uint64(ingestTS))
 	binary.LittleEndian.PutUint64(hdr[28:], uint64(ordinal))

@@ -86,13 +86,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 5
 	}
-	for attempt := 1; ; attempt++ {
-		res, err := run(ctx, wh, opts)
-		if err != nil && errors.Is(err, delta.ErrConflict) && attempt < opts.MaxAttempts {
-			continue
-		}
-		return res, err
-	}
+	return pipeline.RetryConflicts(opts.MaxAttempts, func() (*Result, error) { return run(ctx, wh, opts) })
 }
 
 // unit is one bronze file to read.
@@ -112,18 +106,16 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if bronze == nil {
 		return nil, fmt.Errorf("bronze table %s.%s does not exist yet: run `lakehouse ingest` or the generate_bronze task first", pipeline.Schema, pipeline.Bronze)
 	}
-	defS, _ := pipeline.Def(pipeline.Silver)
-	defQ, _ := pipeline.Def(pipeline.Quarantine)
-	silverSnap, err := wh.Ensure(ctx, defS)
+	silverSnap, err := wh.Ensure(ctx, pipeline.Silver)
 	if err != nil {
 		return nil, err
 	}
-	quarSnap, err := wh.Ensure(ctx, defQ)
+	quarSnap, err := wh.Ensure(ctx, pipeline.Quarantine)
 	if err != nil {
 		return nil, err
 	}
 	target := bronze.Version()
-	lastS, lastQ := txnOr(silverSnap, -1), txnOr(quarSnap, -1)
+	lastS, lastQ := pipeline.InputVersion(silverSnap, pipeline.AppSilver), pipeline.InputVersion(quarSnap, pipeline.AppSilver)
 	res := &Result{BronzeTo: target, ByReason: map[string]int64{}, SilverVersion: silverSnap.Version(), QuarantineVersion: quarSnap.Version()}
 	if lastS >= target && lastQ >= target {
 		res.Skipped, res.BronzeFrom = true, target
@@ -210,13 +202,6 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	res.SilverVersion = next.Version()
 	tr.mark("commit silver")
 	return res, nil
-}
-
-func txnOr(s *delta.Snapshot, def int64) int64 {
-	if v, ok := s.TxnVersion(pipeline.AppSilver); ok {
-		return v
-	}
-	return def
 }
 
 // bronzeUnits lists the bronze files added in versions (from, to], with
@@ -349,13 +334,14 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 						if u.version <= lastS {
 							continue
 						}
+						k := hashID(ev.EventID) // hashed once: bucket, record and filter
 						i := 0
 						if bk.n > 1 {
-							i = bk.bucketOf(hashID(ev.EventID))
+							i = bk.bucketOf(k)
 						}
-						bufs[i] = appendRecord(bufs[i], &ev, ingestTS, ordinal, batchID)
+						bufs[i] = appendRecord(bufs[i], k, &ev, ingestTS, ordinal, batchID)
 						if needFilter {
-							myFilter.add(hashID(ev.EventID))
+							myFilter.add(k)
 						}
 						if len(bufs[i]) > 1<<20 {
 							if err := flush(false); err != nil {
