@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/keyset"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
@@ -67,21 +68,21 @@ func revenueOf(priceCents int64, qty int64) (int64, bool) {
 	return r, true
 }
 
-// stepOf returns the funnel step of an event name, or -1.
+// stepOf returns the funnel step of an event name (its index in
+// pipeline.FunnelSteps, which lists the event names in event.Name order), or
+// -1.
 func stepOf(name []byte) int {
-	switch string(name) {
-	case "page_view":
-		return 0
-	case "product_view":
-		return 1
-	case "add_to_cart":
-		return 2
-	case "checkout_started":
-		return 3
-	case "purchase":
-		return 4
+	if n, ok := event.ParseName(name); ok {
+		return int(n - event.PageView)
 	}
 	return -1
+}
+
+// sessionKey is the 128-bit hash a session_id is counted by (a collision
+// among a billion sessions has a probability near 1e-21).
+func sessionKey(session []byte) keyset.Key {
+	h := xxh3.Hash128(session)
+	return keyset.Key{h.Lo, h.Hi}
 }
 
 // ComputeDay reads the silver partition of one date and computes its gold
@@ -94,8 +95,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 	if err != nil {
 		return nil, err
 	}
-	// Distinct sessions per step, as a set of 128-bit hashes of session_id
-	// (a collision among a billion sessions has a probability near 1e-21).
+	// Distinct sessions per step, as a set of sessionKeys.
 	var sessions [5]keyset.Set
 	err = sc.Each(ctx, func(b *column.Batch) error {
 		names, sess := b.Cols[0], b.Cols[1]
@@ -107,8 +107,7 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 			if step < 0 {
 				continue
 			}
-			h := xxh3.Hash128(sess.Bytes(r))
-			sessions[step].Add(keyset.Key{h.Lo, h.Hi})
+			sessions[step].Add(sessionKey(sess.Bytes(r)))
 		}
 		return nil
 	})

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/zeebo/xxh3"
-
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/keyset"
@@ -63,8 +61,7 @@ func keyLess(a, b keyset.Key) int {
 }
 
 func (fs *funnelState) add(step int, session []byte, delta int) {
-	h := xxh3.Hash128(session)
-	fs.pending[step][keyset.Key{h.Lo, h.Hi}] += int64(delta)
+	fs.pending[step][sessionKey(session)] += int64(delta)
 }
 
 // merge folds the pending changes into the sorted counts.
