@@ -12,7 +12,8 @@
 //
 // Memory: candidate rows are kept in a compact row encoding, split by event_id
 // hash into buckets that spill to temporary files when a run is larger than
-// Options.MaxBucketRows, so a run's memory does not grow with its size.
+// Options.MemoryRows or Options.MemoryBytes, so a run's memory does not grow
+// with its size.
 //
 // Imported by internal/app.
 package silver
