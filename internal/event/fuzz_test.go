@@ -152,9 +152,11 @@ func FuzzParseTimestamp(f *testing.F) {
 
 func FuzzLineReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, bufSize uint8) {
-		// The records as the contract frames them, by a plain split.
+		// The records as the contract frames them, by a plain split, and
+		// the number of the first line (blank or not) longer than limit.
+		const limit = 8
 		var want []record
-		var off int64
+		var off, tooLong int64
 		parts := bytes.Split(data, []byte("\n"))
 		for i, p := range parts {
 			last := i == len(parts)-1
@@ -167,6 +169,9 @@ func FuzzLineReader(f *testing.F) {
 			}
 			if len(bytes.Trim(line, " \t\r")) > 0 {
 				want = append(want, record{string(line), int64(i + 1), off})
+			}
+			if tooLong == 0 && len(line) > limit {
+				tooLong = int64(i + 1)
 			}
 			off += int64(len(p)) + 1
 		}
@@ -200,25 +205,9 @@ func FuzzLineReader(f *testing.F) {
 		}
 
 		// With a small limit, exactly the lines over it fail.
-		const limit = 8
 		lr := NewLineReader(bytes.NewReader(data), LineOptions{MaxLineBytes: limit, BufferBytes: int(bufSize) + 1})
 		got, err := readAll(lr)
 		var wantSmall []record
-		tooLong := int64(0)
-		for i, p := range parts {
-			last := i == len(parts)-1
-			if last && len(p) == 0 {
-				break
-			}
-			line := p
-			if !last {
-				line = bytes.TrimSuffix(p, []byte("\r"))
-			}
-			if len(line) > limit {
-				tooLong = int64(i + 1)
-				break
-			}
-		}
 		for _, w := range want {
 			if tooLong == 0 || w.No < tooLong {
 				wantSmall = append(wantSmall, w)
