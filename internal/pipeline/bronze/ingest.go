@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
@@ -226,7 +227,7 @@ func ingestGroup(ctx context.Context, snap *delta.Snapshot, group []string, inge
 		tx := snap.NewTransaction("WRITE")
 		tx.SetParameter("mode", "Append")
 		tx.SetParameter("ingest_batch_id", batchID)
-		tx.SetParameterJSON("sources", mustJSON(group))
+		tx.SetParameterJSON("sources", jsonStrings(group))
 		var rows int64
 		for _, fr := range results {
 			tx.SetTxn(AppID(fr.Path), 1)
@@ -328,13 +329,14 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func mustJSON(v []string) []byte {
+// jsonStrings renders v as a JSON array of strings.
+func jsonStrings(v []string) []byte {
 	out := []byte{'['}
 	for i, s := range v {
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendQuoted(out, s)
+		out = column.AppendJSONString(out, s)
 	}
 	return append(out, ']')
 }

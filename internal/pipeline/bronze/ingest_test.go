@@ -87,13 +87,18 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lines []string
-	sc, _ := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source"}})
-	sc.Each(ctx, func(b *batchT) error {
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.Each(ctx, func(b *batchT) error {
 		for r := 0; r < b.Len(); r++ {
 			lines = append(lines, b.Cols[0].Str(r)+" @"+filepath.Base(b.Cols[1].Str(r)))
 		}
 		return nil
-	})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	want := sortStrings([]string{"\ufeff{\"a\":1} @a.ndjson", "{\"b\":2} @a.ndjson", "{\"c\":3} @a.ndjson", "{\"d\":4} @b.ndjson.gz", "{\"e\":5} @b.ndjson.gz"})
 	if diff := cmp.Diff(want, sortStrings(lines)); diff != "" {
 		t.Errorf("bronze rows (-want +got):\n%s", diff)
