@@ -57,7 +57,7 @@ func (q *quarantineWriter) add(line, reason []byte, ingestTS int64, batchID []by
 }
 
 // commit appends the quarantined rows with txn{AppSilver, target}.
-func (q *quarantineWriter) commit(ctx context.Context, target, rows int64) (int64, error) {
+func (q *quarantineWriter) commit(ctx context.Context, target int64) (int64, error) {
 	if q.b.Len() > 0 {
 		if err := q.fw.Write(q.b); err != nil {
 			return 0, fmt.Errorf("write quarantine: %w", err)
@@ -71,7 +71,7 @@ func (q *quarantineWriter) commit(ctx context.Context, target, rows int64) (int6
 	tx.SetParameter("mode", "Append")
 	tx.Add(adds...)
 	tx.SetTxn(pipeline.AppSilver, target)
-	tx.SetMetric("numOutputRows", rows)
+	tx.SetMetric("numOutputRows", q.rows)
 	tx.SetMetric("numFiles", int64(len(adds)))
 	next, err := tx.Commit(ctx)
 	if err != nil {

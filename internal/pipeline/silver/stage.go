@@ -160,7 +160,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	tr.mark("parse %d bronze rows in %d files into %d buckets (spill %v)", res.RowsRead, len(units), bk.n, bk.spill)
 	// Commit quarantine first: its txn lets a retry skip what it holds.
 	if qw != nil {
-		v, err := qw.commit(ctx, target, res.Quarantined)
+		v, err := qw.commit(ctx, target)
 		if err != nil {
 			return nil, err
 		}
