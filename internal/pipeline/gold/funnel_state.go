@@ -281,12 +281,14 @@ func derefOr(p *int64) int64 {
 // otherwise from the whole day; it saves the new state.
 func computeFunnel(ctx context.Context, silver *delta.Snapshot, states stateStore, fs *funnelState, changes *funnelChanges, date int64) (Funnel, bool, error) {
 	target := silver.Version()
-	sc, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, BatchRows: 8192})
-	if err != nil {
-		return Funnel{}, false, err
-	}
 	incremental := fs != nil && changes != nil && fs.version >= changes.from && fs.version <= target
 	if incremental {
+		// The scan reads each changed file by its add action (ReadFile),
+		// files removed since included.
+		sc, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, BatchRows: 8192})
+		if err != nil {
+			return Funnel{}, false, err
+		}
 		for _, ch := range changes.byDay[date] {
 			if ch.version <= fs.version {
 				continue
