@@ -68,7 +68,7 @@ func Codes(probs []Problem) []Code {
 // returns its problems in the order found (nil when it conforms). It stops
 // early, with a problem, only when ctx is done.
 func Validate(ctx context.Context, dir string) []Problem {
-	c := &checker{ctx: ctx, dir: dir, state: newState(), checkedFiles: map[string]bool{}}
+	c := &checker{ctx: ctx, dir: dir, state: newState(), checkedFiles: map[string]bool{}, cpCounts: map[int64]checkpointCounts{}}
 	c.run()
 	return c.probs
 }
@@ -82,8 +82,8 @@ type checker struct {
 	commits      map[int64]string // version → file name in _delta_log
 	checkpoints  map[int64]string // classic single-file checkpoints
 	state        *state
-	checkedFiles map[string]bool // decoded paths whose data file was checked
-	cpChecked    map[int64]bool
+	checkedFiles map[string]bool            // decoded paths whose data file was checked
+	cpCounts     map[int64]checkpointCounts // checkpoints checkCheckpoint read, by version
 }
 
 func (c *checker) add(code Code, where, format string, args ...any) {
@@ -96,13 +96,8 @@ func (c *checker) run() {
 	if !c.listLog() {
 		return
 	}
-	versions := make([]int64, 0, len(c.commits))
-	for v := range c.commits {
-		versions = append(versions, v)
-	}
-	slices.Sort(versions)
+	versions := sortedKeys(c.commits)
 	last := c.checkContiguous(versions)
-	c.cpChecked = map[int64]bool{}
 	for v := int64(0); v <= last; v++ {
 		if err := c.ctx.Err(); err != nil {
 			c.add(CodeLog, "_delta_log", "validation stopped: %v", err)
@@ -111,11 +106,11 @@ func (c *checker) run() {
 		c.replayCommit(v)
 		if name, ok := c.checkpoints[v]; ok {
 			c.checkCheckpoint(v, name)
-			c.cpChecked[v] = true
 		}
 	}
+	newest := versions[len(versions)-1] // listLog found at least one commit
 	for _, v := range sortedKeys(c.checkpoints) {
-		if !c.cpChecked[v] && v > maxKey(c.commits) {
+		if v > newest {
 			c.add(CodeCheckpoint, "checkpoint "+fmt.Sprint(v), "checkpoint of version %d, newer than every commit", v)
 		}
 	}
@@ -200,14 +195,6 @@ func missingRange(a, b int64) string {
 		return fmt.Sprint(a)
 	}
 	return fmt.Sprintf("%d..%d", a, b)
-}
-
-func maxKey[V any](m map[int64]V) int64 {
-	out := int64(-1)
-	for k := range m {
-		out = max(out, k)
-	}
-	return out
 }
 
 func sortedKeys[V any](m map[int64]V) []int64 {

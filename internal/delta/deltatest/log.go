@@ -411,16 +411,7 @@ func (c *checker) applyAdd(where string, a *addAction) {
 }
 
 func equalPartitionValues(a, b map[string]*string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, va := range a {
-		vb, ok := b[k]
-		if !ok || (va == nil) != (vb == nil) || (va != nil && *va != *vb) {
-			return false
-		}
-	}
-	return true
+	return maps.EqualFunc(a, b, samePtr[string])
 }
 
 func showPV(m map[string]*string) string {

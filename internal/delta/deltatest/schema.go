@@ -215,13 +215,7 @@ func (c *checker) checkProtocol(where string, p *protocolAction) {
 	if p.MinReaderVersion == 3 && p.MinWriterVersion != 7 {
 		c.add(CodeProtocol, where, "reader version 3 requires writer version 7, not %d", p.MinWriterVersion)
 	}
-	var rf, wf []string
-	if p.ReaderFeatures != nil {
-		rf = *p.ReaderFeatures
-	}
-	if p.WriterFeatures != nil {
-		wf = *p.WriterFeatures
-	}
+	rf, wf := deref(p.ReaderFeatures), deref(p.WriterFeatures)
 	for _, f := range append(slices.Clone(rf), wf...) {
 		if !slices.Contains(knownFeatures, f) {
 			c.add(CodeProtocol, where, "unknown table feature %q", f)
@@ -237,13 +231,12 @@ func (c *checker) checkProtocol(where string, p *protocolAction) {
 func (c *checker) checkProtocolCoversSchema(where string, p *protocolAction, s *tableSchema) {
 	st := &dtype{name: "struct", fields: s.fields}
 	if st.uses("timestamp_ntz") {
-		has := func(l *[]string) bool { return l != nil && slices.Contains(*l, "timestampNtz") }
-		if p.MinReaderVersion != 3 || !has(p.ReaderFeatures) || !has(p.WriterFeatures) {
+		if p.MinReaderVersion != 3 || !slices.Contains(deref(p.ReaderFeatures), "timestampNtz") || !slices.Contains(deref(p.WriterFeatures), "timestampNtz") {
 			c.add(CodeProtocol, where, "a timestamp_ntz column needs protocol (3,7) with reader and writer feature timestampNtz")
 		}
 	}
 	if md := c.state.metadata; md != nil && strings.EqualFold(md.Configuration["delta.appendOnly"], "true") {
-		if p.MinWriterVersion < 2 || (p.MinWriterVersion == 7 && (p.WriterFeatures == nil || !slices.Contains(*p.WriterFeatures, "appendOnly"))) {
+		if p.MinWriterVersion < 2 || (p.MinWriterVersion == 7 && !slices.Contains(deref(p.WriterFeatures), "appendOnly")) {
 			c.add(CodeProtocol, where, "delta.appendOnly=true needs writer version 2+ (or feature appendOnly)")
 		}
 	}
