@@ -86,6 +86,18 @@ func (c *crashTally) String() string {
 		c.mu.trials, c.mu.kills, c.mu.byStage, committed, c.mu.missed)
 }
 
+// report logs the tally and fails t when trials passed without a single
+// kill landing: they then only checked a crash-free run.
+func (c *crashTally) report(t *testing.T) {
+	t.Helper()
+	t.Log(c.String())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.mu.trials > 0 && c.mu.kills == 0 {
+		t.Errorf("no planned kill landed in %d trials: the test checked no crash", c.mu.trials)
+	}
+}
+
 // TestCrashPipeline runs ingest, bronze_to_silver and silver_to_gold as
 // processes and SIGKILLs them at random instants, then reruns what did not
 // finish. After every kill each table must load and scan; at the end
@@ -116,7 +128,7 @@ func TestCrashPipeline(t *testing.T) {
 		s := seed + uint64(i)
 		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) { crashPipelineTrial(t, s, stages, durations, want, &tally) })
 	}
-	t.Log(tally.String())
+	tally.report(t)
 }
 
 func crashPipelineTrial(t *testing.T, seed uint64, stages []stageCmd, durations []time.Duration, want facts, tally *crashTally) {
@@ -264,7 +276,7 @@ func TestCrashJobRepair(t *testing.T) {
 		s := seed + uint64(i)
 		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) { crashJobTrial(t, s, args, dur, want, &tally) })
 	}
-	t.Log(tally.String())
+	tally.report(t)
 }
 
 func crashJobTrial(t *testing.T, seed uint64, args []string, dur time.Duration, want facts, tally *crashTally) {

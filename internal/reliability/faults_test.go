@@ -251,6 +251,9 @@ func TestStorageFaults(t *testing.T) {
 	}
 	t.Logf("%d fault trials: %d surfaced as an error keeping its cause, %d were absorbed with a correct result, %d fired nothing",
 		tried, failed, absorbed, tried-failed-absorbed)
+	if tried > 0 && failed+absorbed == 0 {
+		t.Errorf("no injected fault fired in %d trials: the sweep only reran healthy stages", tried)
+	}
 }
 
 // faultTrial runs stage i on a copy of the warehouse state before it with
