@@ -176,6 +176,9 @@ func runMeasured(t testing.TB, wh string, args ...string) procResult {
 	if res.maxRSS, rerr = strconv.ParseInt(string(b), 10, 64); rerr != nil {
 		t.Fatal(rerr)
 	}
+	if res.maxRSS <= 0 { // a bound on 0 bytes would pass whatever the run used
+		t.Fatalf("no peak memory measured: %s", res)
+	}
 	return res
 }
 

@@ -22,9 +22,6 @@ func measurePeaks(t *testing.T, path string, wantIngestErr bool) peaks {
 	if (ri.err != nil) != wantIngestErr {
 		t.Fatalf("ingest: %s", ri)
 	}
-	if ri.maxRSS <= 0 {
-		t.Fatalf("no peak memory for %s", ri.args)
-	}
 	if wantIngestErr {
 		return peaks{ingest: ri.maxRSS}
 	}
