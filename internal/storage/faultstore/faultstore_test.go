@@ -3,11 +3,8 @@ package faultstore_test
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,9 +17,8 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
 	"github.com/ecomm-lakehouse/lakehouse/internal/storage/mem"
 	"github.com/ecomm-lakehouse/lakehouse/internal/storage/storagetest"
+	"github.com/ecomm-lakehouse/lakehouse/internal/testenv"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestConformanceMem(t *testing.T) {
 	storagetest.Run(t, func(t *testing.T) storage.Store { return faultstore.New(mem.New(mem.Options{})) })
@@ -111,20 +107,7 @@ func TestRules(t *testing.T) {
 			}
 			script(t.Context(), s)
 			got := s.Trace() + "--- inner store\n" + dump(t, inner)
-			golden := filepath.Join("testdata", tt.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o666); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("trace and inner store (-%s +got):\n%s", golden, diff)
-			}
+			testenv.Golden(t, tt.name+".golden", []byte(got))
 		})
 	}
 }
