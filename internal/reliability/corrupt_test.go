@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/app"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
@@ -40,7 +41,7 @@ func TestCorruptWarehouse(t *testing.T) {
 	want := mustFacts(t, template)
 	table := func(dir, name string) string { return filepath.Join(dir, pipeline.Schema, name) }
 	commit := func(dir, name string, v int) string {
-		return filepath.Join(table(dir, name), "_delta_log", strings.Repeat("0", 19)+string(rune('0'+v))+".json")
+		return filepath.Join(table(dir, name), filepath.FromSlash(delta.CommitName(int64(v))))
 	}
 	firstDataFile := func(dir, name string) string {
 		var found string
