@@ -86,3 +86,39 @@ func TestTypeStringAndEqual(t *testing.T) {
 		t.Error("different types are equal")
 	}
 }
+
+func TestSameValue(t *testing.T) {
+	ints := NewVector(TypeDate, 4)
+	ints.AppendInt(7)
+	ints.AppendInt(7)
+	ints.AppendNull()
+	ints.AppendInt(8)
+	floats := NewVector(TypeDouble, 4)
+	floats.AppendFloat(0)
+	floats.AppendFloat(math.Copysign(0, -1))
+	floats.AppendFloat(math.NaN())
+	floats.AppendFloat(math.NaN())
+	strs := NewVector(TypeString, 4)
+	strs.AppendString("a")
+	strs.AppendString("a")
+	strs.AppendString("")
+	strs.AppendNull()
+	wide := NewVector(DecimalType(30, 2), 2)
+	wide.AppendValue(big.NewInt(5))
+	wide.AppendValue(big.NewInt(5))
+	cases := []struct {
+		v    *Vector
+		i, j int
+		want bool
+	}{
+		{ints, 0, 1, true}, {ints, 1, 3, false}, {ints, 1, 2, false}, {ints, 2, 2, true},
+		{floats, 0, 1, false}, {floats, 2, 3, true}, {floats, 0, 0, true},
+		{strs, 0, 1, true}, {strs, 1, 2, false}, {strs, 2, 3, false},
+		{wide, 0, 1, true},
+	}
+	for _, c := range cases {
+		if got := c.v.SameValue(c.i, c.j); got != c.want {
+			t.Errorf("%s rows %d, %d: SameValue = %v, want %v", c.v.Type, c.i, c.j, got, c.want)
+		}
+	}
+}

@@ -1,5 +1,11 @@
 package column
 
+import (
+	"bytes"
+	"math"
+	"reflect"
+)
+
 // Vector is one column of a Batch. Which slice holds the values depends on
 // the type (see Type.UsesInts); the others stay nil. Nulls is nil while the
 // vector holds no null, otherwise it has one entry per row. The value slot of
@@ -187,6 +193,28 @@ func (v *Vector) AppendFrom(src *Vector, i int) {
 	default:
 		v.AppendValue(src.Values[i])
 	}
+}
+
+// SameValue reports whether rows i and j hold the same value (two nulls are
+// the same), without boxing primitive values. Floats compare by bits, so NaN
+// equals NaN and -0 differs from 0, as partition values do.
+func (v *Vector) SameValue(i, j int) bool {
+	if ni, nj := v.IsNull(i), v.IsNull(j); ni || nj {
+		return ni == nj
+	}
+	switch {
+	case v.Type.UsesInts():
+		return v.Ints[i] == v.Ints[j]
+	case v.Type.Kind == Float || v.Type.Kind == Double:
+		return math.Float64bits(v.Floats[i]) == math.Float64bits(v.Floats[j])
+	case v.Type.Kind == Boolean:
+		return v.Bools[i] == v.Bools[j]
+	case v.Type.Kind == String || v.Type.Kind == Binary:
+		return bytes.Equal(v.Bytes(i), v.Bytes(j))
+	case v.Type.Kind == Void:
+		return true
+	}
+	return reflect.DeepEqual(v.Values[i], v.Values[j])
 }
 
 // Value returns row i boxed: nil, bool, int64, float64, string ([]byte for

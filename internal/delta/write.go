@@ -166,9 +166,8 @@ func (w *FileWriter) write(b *column.Batch) error {
 	// Group rows by partition; the common case is a batch of one partition.
 	start := 0
 	for start < n {
-		key := w.partKey(b, start)
 		end := start + 1
-		for end < n && w.partKey(b, end) == key {
+		for end < n && w.samePartition(b, start, end) {
 			end++
 		}
 		if err := w.writeRows(b, w.partValues(b, start), start, end); err != nil {
@@ -179,18 +178,14 @@ func (w *FileWriter) write(b *column.Batch) error {
 	return nil
 }
 
-func (w *FileWriter) partKey(b *column.Batch, row int) string {
-	var sb strings.Builder
-	for _, i := range w.partIdx {
-		v := b.Cols[i].Value(row)
-		if v == nil {
-			sb.WriteString("\x00N")
-		} else {
-			fmt.Fprint(&sb, v)
+// samePartition reports whether rows i and j of b belong to one partition.
+func (w *FileWriter) samePartition(b *column.Batch, i, j int) bool {
+	for _, c := range w.partIdx {
+		if !b.Cols[c].SameValue(i, j) {
+			return false
 		}
-		sb.WriteByte(0)
 	}
-	return sb.String()
+	return true
 }
 
 func (w *FileWriter) partValues(b *column.Batch, row int) map[string]*string {
