@@ -248,7 +248,7 @@ func (w *FileWriter) writeRows(b *column.Batch, pv map[string]*string, start, en
 }
 
 func (w *FileWriter) newFile(dir string, pv map[string]*string) (*openFile, error) {
-	name := fmt.Sprintf("%spart-%05d-%s.c000.zstd.parquet", dir, w.seq, uuid.NewString())
+	name := fmt.Sprintf("%spart-%05d-%s.c000%s.parquet", dir, w.seq, uuid.NewString(), w.opts.Parquet.FileSuffix())
 	w.seq++
 	up, err := w.table.store.Create(w.ctx, name)
 	if err != nil {

@@ -46,7 +46,7 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); retur
 func BenchmarkBronzeCodecs(b *testing.B) {
 	batch := bronzeLines(b, 200_000)
 	in := int64(len(batch.Cols[0].Data))
-	for _, codec := range []string{"zstd", "snappy", "lz4", "none"} {
+	for _, codec := range []string{"zstd", "snappy", "none"} {
 		b.Run(codec, func(b *testing.B) {
 			b.SetBytes(in)
 			var out int64
@@ -73,7 +73,7 @@ func BenchmarkBronzeCodecs(b *testing.B) {
 // BenchmarkReadRawJSON measures reading the raw_json column back.
 func BenchmarkReadRawJSON(b *testing.B) {
 	batch := bronzeLines(b, 200_000)
-	for _, codec := range []string{"zstd", "lz4"} {
+	for _, codec := range []string{"zstd", "snappy"} {
 		b.Run(codec, func(b *testing.B) {
 			var buf bytesWriter
 			w, _ := NewWriter(&buf, batch.Schema, WriterOptions{Codec: codec, Bounds: []string{}})

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/golang/snappy"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
@@ -48,6 +49,14 @@ func rows(b *column.Batch) [][]any {
 }
 
 func TestRoundTripAllPrimitiveTypes(t *testing.T) {
+	for _, codec := range []struct{ name, parquet string }{
+		{"zstd", "ZSTD"}, {"snappy", "SNAPPY"}, {"none", "UNCOMPRESSED"},
+	} {
+		t.Run(codec.name, func(t *testing.T) { testRoundTrip(t, codec.name, codec.parquet) })
+	}
+}
+
+func testRoundTrip(t *testing.T, codec, parquetCodec string) {
 	s := allTypesSchema()
 	b := column.NewBatch(s, 8)
 	big1, _ := new(big.Int).SetString("-12345678901234567890123456789", 10)
@@ -83,7 +92,7 @@ func TestRoundTripAllPrimitiveTypes(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	w, err := NewWriter(&buf, s, WriterOptions{RowGroupRows: 300, Dictionary: []string{"s"}, BloomFilters: []string{"s"}})
+	w, err := NewWriter(&buf, s, WriterOptions{RowGroupRows: 300, Codec: codec, Dictionary: []string{"s"}, BloomFilters: []string{"s"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,6 +108,11 @@ func TestRoundTripAllPrimitiveTypes(t *testing.T) {
 	}
 	if got := len(f.Parquet().RowGroups()); got != 4 {
 		t.Errorf("row groups = %d, want 4", got)
+	}
+	for _, cc := range f.Parquet().Metadata().RowGroups[0].Columns {
+		if got := cc.MetaData.Codec.String(); got != parquetCodec {
+			t.Errorf("column %v: codec %s, want %s", cc.MetaData.PathInSchema, got, parquetCodec)
+		}
 	}
 	fs, err := f.Schema()
 	if err != nil {
@@ -129,5 +143,28 @@ func TestRoundTripAllPrimitiveTypes(t *testing.T) {
 	}
 	if diff := cmp.Diff(rows(b), rows(all)); diff != "" {
 		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
+
+// TestFastSnappyIsPlainSnappy checks, with the reference snappy decoder, that
+// the s2 encoder behind Codec "snappy" writes standard snappy blocks.
+func TestFastSnappyIsPlainSnappy(t *testing.T) {
+	text := bytes.Repeat([]byte(`{"event_id":"e-1","event_name":"page_view","price":12.5}`+"\n"), 5000)
+	noise := make([]byte, 70_000)
+	for i := range noise {
+		noise[i] = byte(i*7919 ^ i>>3)
+	}
+	for _, src := range [][]byte{nil, []byte("x"), text, noise} {
+		enc, err := (&fastSnappy{}).Encode(make([]byte, 0, 16), src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := snappy.Decode(nil, enc)
+		if err != nil {
+			t.Fatalf("%d bytes: reference decoder: %v", len(src), err)
+		}
+		if !bytes.Equal(dec, src) {
+			t.Fatalf("%d bytes: decoded %d different bytes", len(src), len(dec))
+		}
 	}
 }

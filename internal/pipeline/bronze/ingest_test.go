@@ -86,6 +86,13 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bronze files are snappy (chosen by measurement; see writeOptions),
+	// named the way Spark names them.
+	for _, a := range s.Files() {
+		if !strings.HasSuffix(a.Path, ".c000.snappy.parquet") {
+			t.Errorf("bronze file %s: want a .c000.snappy.parquet name", a.Path)
+		}
+	}
 	var lines []string
 	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source"}})
 	if err != nil {
