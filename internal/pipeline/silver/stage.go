@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -602,10 +603,11 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		eg.Go(func() error {
 			var local Result
 			bt := em.newBatcher()
+			var best keyTable
 			for i := range next {
 				chunks, err := bk.load(i)
 				if err == nil {
-					err = dedupeBucket(chunks, existing, bt, &local, &mu)
+					err = dedupeBucket(chunks, &best, existing, bt, &local, &mu)
 				}
 				if err == nil {
 					err = ectx.Err()
@@ -660,93 +662,100 @@ func recAt(chunks [][]byte, l loc) rec {
 	return rec(c[off : off+recLen(c[off:])])
 }
 
-// keyTable maps event_id keys to record locations: open addressing with
-// linear probing on the key's first 8 bytes (already a uniform hash), which
-// costs a fraction of a Go map on this hot path.
+// keyTable maps event_id keys to the location of their best record: open
+// addressing with linear probing on the key's first 8 bytes (already a
+// uniform hash), which costs a fraction of a Go map on this hot path. A
+// slot holds only those 8 bytes and the location, 16 bytes, so four share a
+// cache line; two keys with the same first 8 bytes are told apart by the
+// full keys in their records, read only then.
 type keyTable struct {
 	slots []slot
 	mask  uint64
 }
 
 type slot struct {
-	k    key
-	l    loc
-	used bool
+	h    uint64
+	next loc // the record's location + 1; 0 marks an empty slot
 }
 
-func newKeyTable(n int) *keyTable {
+func (s *slot) at() loc     { return s.next - 1 }
+func (s *slot) set(l loc)   { s.next = l + 1 }
+func (s *slot) empty() bool { return s.next == 0 }
+
+// reset empties the table and sizes it for n keys at most half full,
+// reusing its memory when it is big enough.
+func (t *keyTable) reset(n int) {
 	size := 1024
 	for size < 2*n {
 		size <<= 1
 	}
-	return &keyTable{slots: make([]slot, size), mask: uint64(size - 1)}
-}
-
-// find returns the slot of k, which must be in the table.
-func (t *keyTable) find(k key) *slot {
-	i := binary.LittleEndian.Uint64(k[:8]) & t.mask
-	for {
-		s := &t.slots[i]
-		if s.k == k {
-			return s
-		}
-		i = (i + 1) & t.mask
+	if cap(t.slots) >= size {
+		t.slots = t.slots[:size]
+		clear(t.slots)
+	} else {
+		t.slots = make([]slot, size)
 	}
+	t.mask = uint64(size - 1)
 }
 
-// upsert returns the slot of k, and whether k was already there.
-func (t *keyTable) upsert(k key) (*slot, bool) {
-	i := binary.LittleEndian.Uint64(k[:8]) & t.mask
-	for {
+// upsert returns the slot of k, and whether k was already there; chunks
+// holds the records the slots point to.
+func (t *keyTable) upsert(k key, chunks [][]byte) (*slot, bool) {
+	h := binary.LittleEndian.Uint64(k[:8])
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
-		if !s.used {
-			s.k, s.used = k, true
+		if s.empty() {
+			s.h = h
 			return s, false
 		}
-		if s.k == k {
+		if s.h == h && recAt(chunks, s.at()).key() == k {
 			return s, true
 		}
-		i = (i + 1) & t.mask
 	}
 }
 
 // dedupeBucket keeps the best copy of each event_id among the records and
-// against the existing silver rows, and emits the winners.
-func dedupeBucket(chunks [][]byte, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
+// against the existing silver rows, and emits the winners. best is the
+// caller's scratch table.
+func dedupeBucket(chunks [][]byte, best *keyTable, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
 	n := 0
 	for _, c := range chunks {
 		n += len(c)/250 + 1
 	}
-	best := newKeyTable(n)
+	best.reset(n)
+	// One pass finds the losing copies (a small share: duplicates are
+	// rare), a second emits the rest in arrival order, reading the records
+	// sequentially without probing the table again.
+	var losers []loc
 	for ci, c := range chunks {
 		for off := 0; off < len(c); {
 			l := loc(int64(ci)<<32 | int64(off))
 			r := rec(c[off : off+recLen(c[off:])])
-			s, found := best.upsert(r.key())
-			if !found {
-				s.l = l
-			} else {
-				res.Superseded++
-				if r.beats(recAt(chunks, s.l)) {
-					s.l = l
-				}
+			s, found := best.upsert(r.key(), chunks)
+			switch {
+			case !found:
+				s.set(l)
+			case r.beats(recAt(chunks, s.at())):
+				losers = append(losers, s.at())
+				s.set(l)
+			default:
+				losers = append(losers, l)
 			}
 			off += len(r)
 		}
 	}
-	// Emit in arrival order: the records are read sequentially and the
-	// table is probed, rather than walking the table and jumping around
-	// the records.
+	res.Superseded += int64(len(losers))
+	slices.Sort(losers)
 	for ci, c := range chunks {
 		for off := 0; off < len(c); {
 			l := loc(int64(ci)<<32 | int64(off))
 			r := rec(c[off : off+recLen(c[off:])])
 			off += len(r)
-			s := best.find(r.key())
-			if s.l != l {
-				continue // not the winning copy
+			if len(losers) > 0 && losers[0] == l {
+				losers = losers[1:]
+				continue
 			}
-			if err := emitWinner(r, s.k, existing, em, res, mu); err != nil {
+			if err := emitWinner(r, r.key(), existing, em, res, mu); err != nil {
 				return err
 			}
 		}
