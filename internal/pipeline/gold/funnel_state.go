@@ -32,12 +32,13 @@ import (
 const stateMagic = "lakehouse-funnel-state-1\n"
 
 // funnelState holds the (session, step) row counts of one day: per step a
-// slice sorted by key, plus the changes of this run in a small map that
-// merge folds in (sequential work over the state, map work over the change).
+// slice sorted by key, plus the changes of this run appended to a list that
+// merge sorts and folds in: sequential work over the state and the changes,
+// no hashing per row.
 type funnelState struct {
 	version int64
 	steps   [5][]entry
-	pending [5]map[keyset.Key]int64
+	pending [5][]change
 }
 
 type entry struct {
@@ -45,12 +46,18 @@ type entry struct {
 	n uint32
 }
 
+// change is one row's +1 or −1 for a session.
+type change struct {
+	k keyset.Key
+	d int64
+}
+
+// maxPending bounds the changes held per step before they are folded in,
+// so a day of many rows does not hold a change per row.
+const maxPending = 1 << 20
+
 func newFunnelState(version int64) *funnelState {
-	fs := &funnelState{version: version}
-	for i := range fs.pending {
-		fs.pending[i] = map[keyset.Key]int64{}
-	}
-	return fs
+	return &funnelState{version: version}
 }
 
 func keyLess(a, b keyset.Key) int {
@@ -61,40 +68,80 @@ func keyLess(a, b keyset.Key) int {
 }
 
 func (fs *funnelState) add(step int, session []byte, delta int) {
-	fs.pending[step][sessionKey(session)] += int64(delta)
+	fs.pending[step] = append(fs.pending[step], change{sessionKey(session), int64(delta)})
+	if len(fs.pending[step]) >= maxPending {
+		fs.mergeStep(step)
+	}
 }
 
 // merge folds the pending changes into the sorted counts.
 func (fs *funnelState) merge() {
-	for i, p := range fs.pending {
-		if len(p) == 0 {
-			continue
+	for i := range fs.pending {
+		fs.mergeStep(i)
+	}
+}
+
+func (fs *funnelState) mergeStep(i int) {
+	p := fs.pending[i]
+	if len(p) == 0 {
+		return
+	}
+	sortChanges(p)
+	old := fs.steps[i]
+	out := make([]entry, 0, len(old)+len(p))
+	j := 0
+	for a := 0; a < len(p); {
+		k := p[a].k
+		var n int64
+		for ; a < len(p) && p[a].k == k; a++ {
+			n += p[a].d
 		}
-		keys := make([]keyset.Key, 0, len(p))
-		for k := range p {
-			keys = append(keys, k)
+		for j < len(old) && keyLess(old[j].k, k) < 0 {
+			out = append(out, old[j])
+			j++
 		}
-		slices.SortFunc(keys, keyLess)
-		old := fs.steps[i]
-		out := make([]entry, 0, len(old)+len(keys))
-		j := 0
-		for _, k := range keys {
-			for j < len(old) && keyLess(old[j].k, k) < 0 {
-				out = append(out, old[j])
-				j++
-			}
-			n := p[k]
-			if j < len(old) && old[j].k == k {
-				n += int64(old[j].n)
-				j++
-			}
-			if n > 0 {
-				out = append(out, entry{k, uint32(n)})
-			}
+		if j < len(old) && old[j].k == k {
+			n += int64(old[j].n)
+			j++
 		}
-		out = append(out, old[j:]...)
-		fs.steps[i] = out
-		fs.pending[i] = map[keyset.Key]int64{}
+		if n > 0 {
+			out = append(out, entry{k, uint32(n)})
+		}
+	}
+	out = append(out, old[j:]...)
+	fs.steps[i] = out
+	fs.pending[i] = p[:0]
+}
+
+// sortChanges orders changes by key (keyLess). Keys are uniform hashes, so
+// one counting pass on the top 16 bits of k[1] leaves buckets of a few
+// entries, each sorted in place: two sequential passes instead of a
+// comparison sort's log n.
+func sortChanges(p []change) {
+	if len(p) < 1<<12 {
+		slices.SortFunc(p, func(a, b change) int { return keyLess(a.k, b.k) })
+		return
+	}
+	const bits = 16
+	var count [1<<bits + 1]int
+	for _, c := range p {
+		count[c.k[1]>>(64-bits)+1]++
+	}
+	for i := 1; i < len(count); i++ {
+		count[i] += count[i-1]
+	}
+	tmp := make([]change, len(p))
+	next := count
+	for _, c := range p {
+		b := c.k[1] >> (64 - bits)
+		tmp[next[b]] = c
+		next[b]++
+	}
+	copy(p, tmp)
+	for b := 0; b < 1<<bits; b++ {
+		if part := p[count[b]:count[b+1]]; len(part) > 1 {
+			slices.SortFunc(part, func(a, b change) int { return keyLess(a.k, b.k) })
+		}
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/keyset"
 )
 
 // The sorted state with merged changes counts exactly what a plain count
@@ -55,5 +57,44 @@ func TestFunnelStateMergeAndEncoding(t *testing.T) {
 		if _, err := decodeState(bad); err == nil {
 			t.Errorf("decodeState accepted %q", bad)
 		}
+	}
+}
+
+// sortChanges orders like a comparison sort, on both of its paths, with
+// keys that share their top bits and equal keys.
+func TestSortChanges(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, n := range []int{0, 1, 100, 5000, 200_000} {
+		p := make([]change, n)
+		for i := range p {
+			p[i] = change{k: keyset.Key{r.Uint64(), r.Uint64() >> r.UintN(3)}, d: int64(i)}
+			if i > 0 && r.IntN(10) == 0 {
+				p[i].k = p[r.IntN(i)].k
+			}
+		}
+		sortChanges(p)
+		for i := 1; i < n; i++ {
+			if keyLess(p[i-1].k, p[i].k) > 0 {
+				t.Fatalf("n=%d: out of order at %d", n, i)
+			}
+		}
+	}
+}
+
+// A day with more changes than maxPending folds them in as it goes and
+// counts the same sessions.
+func TestFunnelStateFoldsLargeDays(t *testing.T) {
+	fs := newFunnelState(1)
+	distinct := map[string]bool{}
+	for i := 0; i < maxPending+maxPending/2; i++ {
+		s := fmt.Sprintf("session-%d", i%(maxPending/3))
+		fs.add(0, []byte(s), 1)
+		distinct[s] = true
+	}
+	if len(fs.pending[0]) >= maxPending {
+		t.Errorf("%d changes pending, want fewer than %d", len(fs.pending[0]), maxPending)
+	}
+	if got := fs.sessions()[0]; got != int64(len(distinct)) {
+		t.Errorf("sessions %d, want %d", got, len(distinct))
 	}
 }
