@@ -58,6 +58,7 @@ type fieldPlan struct {
 	node   *pnode // nil: the column is missing from the file → nulls
 	nested bool
 	flat   *leafReader
+	fast   fastKind // flat columns: copy from page arrays (fastpage.go)
 	leaves []*leafReader // nested: per leaf in [node.lo, node.hi)
 	curs   []*cursor     // per leaf
 }
@@ -108,6 +109,7 @@ func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (*Reader, erro
 				return nil, err
 			}
 			p.flat = lr
+			p.fast = lr.fastKind()
 			continue
 		}
 		if fd.Type.IsPrimitive() {
@@ -314,6 +316,9 @@ func (r *Reader) readColumn(p *fieldPlan, vec *column.Vector, n int) error {
 // least one row) once the vector's bytes exceed maxBytes (0: no limit). It
 // returns the rows read.
 func (r *Reader) readFlat(p *fieldPlan, vec *column.Vector, n, maxBytes int) (int, error) {
+	if p.fast != fastNone {
+		return r.readFast(p, vec, n, maxBytes)
+	}
 	c := p.curs[0]
 	maxDef := p.node.def
 	for i := 0; i < n; i++ {
@@ -346,6 +351,8 @@ type cursor struct {
 	// copied into arena so they outlive the page
 	rowBuf []parquet.Value
 	arena  []byte
+	// fp is the current page of a flat column on a fast path
+	fp fastPage
 }
 
 func newCursor(cc parquet.ColumnChunk, n *pnode) *cursor {

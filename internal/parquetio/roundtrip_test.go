@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"math/big"
+	"slices"
 	"testing"
 
 	"github.com/golang/snappy"
@@ -92,7 +93,7 @@ func testRoundTrip(t *testing.T, codec, parquetCodec string) {
 		}
 	}
 	var buf bytes.Buffer
-	w, err := NewWriter(&buf, s, WriterOptions{RowGroupRows: 300, Codec: codec, Dictionary: []string{"s"}, BloomFilters: []string{"s"}})
+	w, err := NewWriter(&buf, s, WriterOptions{RowGroupRows: 300, PageBufferSize: 512, Codec: codec, Dictionary: []string{"s"}, BloomFilters: []string{"s"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,6 +127,18 @@ func testRoundTrip(t *testing.T, codec, parquetCodec string) {
 	r, err := f.NewReader(s, ReaderOptions{BatchRows: 77})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Strings, binaries, integers, dates, microsecond timestamps and
+	// same-scale decimals take the page-array path; the rest (booleans,
+	// floats, the wide decimal) the value path: both are checked below.
+	var fast []string
+	for _, p := range r.plans {
+		if p.fast != fastNone {
+			fast = append(fast, p.field.Name)
+		}
+	}
+	if want := []string{"i8", "i16", "i32", "i64", "s", "bin", "d", "ts", "ntz", "dec9", "dec18"}; !slices.Equal(fast, want) {
+		t.Errorf("fast-path columns %v, want %v", fast, want)
 	}
 	got := column.NewBatch(s, 77)
 	all := column.NewBatch(s, 1000)
