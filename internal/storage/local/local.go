@@ -322,7 +322,15 @@ type writer struct {
 	t    *temp
 	done bool  // Close or Abort was called
 	err  error // first Write error: Close must publish nothing
+	// written counts the bytes written; flushed is where writeback was
+	// last started (see startWriteback).
+	written, flushed int64
 }
+
+// writebackBytes is how much a writer lets pile up in the page cache
+// before it starts writing it back, as RocksDB's bytes_per_sync does: the
+// disk works while the pipeline computes, instead of all at the final fsync.
+const writebackBytes = 8 << 20
 
 func (w *writer) Write(p []byte) (int, error) {
 	if w.done {
@@ -336,9 +344,14 @@ func (w *writer) Write(p []byte) (int, error) {
 		return 0, w.err
 	}
 	n, err := w.t.f.Write(p)
+	w.written += int64(n)
 	if err != nil {
 		w.err = fmt.Errorf("write %s: %w", w.name, err)
 		return n, w.err
+	}
+	if !w.t.s.noSync && w.written-w.flushed >= writebackBytes {
+		startWriteback(w.t.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
 	}
 	return n, nil
 }
