@@ -126,7 +126,7 @@ func (lr *LineReader) nextLine() ([]byte, error) {
 			return line, nil
 		}
 		if err := lr.fill(); err != nil {
-			return nil, lr.fail(fmt.Errorf("read line %d: %w", lr.lineNo+1, err))
+			return nil, lr.fail(&LineError{Line: lr.lineNo + 1, Read: true, Err: err})
 		}
 	}
 }
@@ -173,21 +173,33 @@ func (lr *LineReader) fail(err error) error {
 }
 
 func (lr *LineReader) tooLong(lineNo int64) error {
-	return &lineTooLongError{line: lineNo, max: lr.max}
+	return &LineError{Line: lineNo, Err: lineTooLongError{max: lr.max}}
 }
 
-// lineTooLongError reads "line 12: longer than 64 MiB" and wraps
-// ErrLineTooLong.
-type lineTooLongError struct {
-	line int64
-	max  int
+// LineError is an error met at a line of the input: "line 12: longer than
+// 64 MiB", or "read line 12: ..." for a read error. A caller that read a
+// later part of a file can add the lines before that part to Line.
+type LineError struct {
+	Line int64
+	Read bool // the input failed while reading the line
+	Err  error
 }
 
-func (e *lineTooLongError) Error() string {
-	return fmt.Sprintf("line %d: longer than %s", e.line, formatBytes(e.max))
+func (e *LineError) Error() string {
+	if e.Read {
+		return fmt.Sprintf("read line %d: %v", e.Line, e.Err)
+	}
+	return fmt.Sprintf("line %d: %v", e.Line, e.Err)
 }
 
-func (e *lineTooLongError) Unwrap() error { return ErrLineTooLong }
+func (e *LineError) Unwrap() error { return e.Err }
+
+// lineTooLongError reads "longer than 64 MiB" and wraps ErrLineTooLong.
+type lineTooLongError struct{ max int }
+
+func (e lineTooLongError) Error() string { return "longer than " + formatBytes(e.max) }
+
+func (e lineTooLongError) Unwrap() error { return ErrLineTooLong }
 
 func formatBytes(n int) string {
 	switch {

@@ -58,7 +58,7 @@ type fieldPlan struct {
 	node   *pnode // nil: the column is missing from the file → nulls
 	nested bool
 	flat   *leafReader
-	fast   fastKind // flat columns: copy from page arrays (fastpage.go)
+	fast   fastKind      // flat columns: copy from page arrays (fastpage.go)
 	leaves []*leafReader // nested: per leaf in [node.lo, node.hi)
 	curs   []*cursor     // per leaf
 }

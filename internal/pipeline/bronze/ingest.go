@@ -1,8 +1,6 @@
 package bronze
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -21,7 +19,6 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
-	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
@@ -34,7 +31,10 @@ type IngestOptions struct {
 	// MaxLineBytes bounds one line (default 64 MiB); a longer line fails
 	// the file with an error naming the line.
 	MaxLineBytes int
-	Now          func() time.Time
+	// PieceBytes is the size of the parts big uncompressed files are read
+	// in, in parallel (default PieceBytes).
+	PieceBytes int64
+	Now        func() time.Time
 	// Progress, when set, is called after each file.
 	Progress func(f FileResult)
 }
@@ -209,17 +209,7 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 }
 
 func ingestGroup(ctx context.Context, snap *delta.Snapshot, group []string, ingestTS int64, batchID string, opts IngestOptions) (*delta.Snapshot, []FileResult, error) {
-	pw := newParallelWriter(ctx, snap, opts.Workers)
-	results := make([]FileResult, 0, len(group))
-	for _, path := range group {
-		fr, err := readFile(ctx, pw, path, ingestTS, batchID, opts.MaxLineBytes)
-		if err != nil {
-			pw.fail()
-			return nil, nil, err
-		}
-		results = append(results, fr)
-	}
-	adds, err := pw.close()
+	adds, results, err := writePieces(ctx, snap, group, ingestTS, batchID, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -258,64 +248,6 @@ func ingestGroup(ctx context.Context, snap *delta.Snapshot, group []string, inge
 		}
 		return nil, nil, fmt.Errorf("ingest: %d file(s) were ingested concurrently by another process (%s); nothing of this group was committed, run ingest again to add the rest", len(done), strings.Join(done, ", "))
 	}
-}
-
-// readFile streams the lines of one file (gzip detected by its magic bytes)
-// into bronze batches.
-func readFile(ctx context.Context, pw *parallelWriter, path string, ingestTS int64, batchID string, maxLine int) (FileResult, error) {
-	fr := FileResult{Path: path}
-	f, err := os.Open(path)
-	if err != nil {
-		return fr, fmt.Errorf("ingest: %w", err)
-	}
-	defer f.Close()
-	counted := &countingReader{r: f}
-	br := bufio.NewReaderSize(counted, 1<<20)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return fr, fmt.Errorf("ingest: %s: bad gzip header: %w", path, err)
-		}
-		defer gz.Close()
-		r = gz
-	}
-	lr := event.NewLineReader(r, event.LineOptions{MaxLineBytes: maxLine})
-	b, err := pw.batch()
-	if err != nil {
-		return fr, err
-	}
-	for {
-		line, lineNo, err := lr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			pw.free <- b
-			if errors.Is(err, io.ErrUnexpectedEOF) {
-				return fr, fmt.Errorf("ingest: %s: truncated input near line %d (a cut-off gzip stream?): %w", path, lineNo+1, err)
-			}
-			return fr, fmt.Errorf("ingest: %s: %w", path, err)
-		}
-		appendLine(b, line, ingestTS, path, batchID)
-		fr.Rows++
-		if full(b) {
-			if err := ctx.Err(); err != nil {
-				return fr, err
-			}
-			if err := pw.send(b); err != nil {
-				return fr, err
-			}
-			if b, err = pw.batch(); err != nil {
-				return fr, err
-			}
-		}
-	}
-	if err := pw.send(b); err != nil {
-		return fr, err
-	}
-	fr.Bytes = counted.n
-	return fr, nil
 }
 
 type countingReader struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,79 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 	s2, _ := wh.Snapshot(ctx, pipeline.Bronze)
 	if s2.Version() != before {
 		t.Errorf("a failed ingest committed version %d", s2.Version())
+	}
+}
+
+// A file read in many pieces lands in bronze in input order (the data files
+// in add order, rows in file order), each line once, and a framing error in
+// a later piece names the line's number in the whole file.
+func TestIngestPiecesKeepInputOrder(t *testing.T) {
+	ctx := context.Background()
+	st, err := local.New(t.TempDir(), local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh := pipeline.NewWarehouse(st, delta.Options{})
+	dir := t.TempDir()
+	var in strings.Builder
+	var want []string
+	for i := range 2000 {
+		line := fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", i%37))
+		want = append(want, line)
+		in.WriteString(line)
+		if i%5 == 0 {
+			in.WriteString("\r\n\n") // CRLF and a blank line across piece bounds
+		} else {
+			in.WriteString("\n")
+		}
+	}
+	path := write(t, filepath.Join(dir, "big.ndjson"), in.String())
+	res, err := bronze.Ingest(ctx, wh, []string{path}, bronze.IngestOptions{PieceBytes: 1000, Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Rows != 2000 || res.Files[0].Bytes != int64(in.Len()) {
+		t.Fatalf("ingested %d rows, %d bytes; want 2000, %d", res.Rows, res.Files[0].Bytes, in.Len())
+	}
+	s, err := wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Files()); n < 20 {
+		t.Fatalf("%d data files: the input was not read in pieces", n)
+	}
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, act := range changes[0].Actions { // the commit's add order
+		if act.Add == nil {
+			continue
+		}
+		if err := sc.ReadFile(ctx, act.Add, func(b *batchT) error {
+			for r := 0; r < b.Len(); r++ {
+				got = append(got, b.Cols[0].Str(r))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bronze rows in add order (-input +bronze):\n%s", diff)
+	}
+
+	// Line 1702 is too long; it sits in a late piece.
+	lines := strings.Split(in.String(), "\n")
+	lines[1701] = `{"long":"` + strings.Repeat("y", 300) + `"}`
+	bad := write(t, filepath.Join(dir, "bad.ndjson"), strings.Join(lines, "\n"))
+	_, err = bronze.Ingest(ctx, wh, []string{bad}, bronze.IngestOptions{PieceBytes: 1000, MaxLineBytes: 200})
+	if err == nil || !strings.Contains(err.Error(), "bad.ndjson: line 1702: longer than 200 bytes") {
+		t.Fatalf("too long line: error %v, want it to name line 1702", err)
 	}
 }

@@ -1,0 +1,270 @@
+package bronze
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+)
+
+// PieceBytes is the size of the parts a large uncompressed input file is
+// split into, at line boundaries, as Spark splits files into partitions.
+// Each part is read, framed and written by one goroutine into data files
+// of its own, and the files are committed in input order: both cores work
+// even on one big file, and a row's position in its bronze version is its
+// position in the input, which silver's dedup tie-break relies on.
+const PieceBytes = 128 << 20
+
+// piece is a byte range of one input file; end < 0 reads to the end of the
+// file (gzip files, and the last piece of a file, so a file that grows
+// while it is read is read as before).
+type piece struct {
+	file       int
+	path       string
+	start, end int64
+	// filled by the worker
+	rows, bytes int64
+	adds        []*delta.Add
+}
+
+// planPieces splits the group's files into pieces, in input order.
+func planPieces(group []string, pieceBytes int64) ([]*piece, error) {
+	var out []*piece
+	for i, path := range group {
+		bounds, err := splitFile(path, pieceBytes)
+		if err != nil {
+			return nil, err
+		}
+		for j, start := range bounds {
+			end := int64(-1)
+			if j+1 < len(bounds) {
+				end = bounds[j+1]
+			}
+			out = append(out, &piece{file: i, path: path, start: start, end: end})
+		}
+	}
+	return out, nil
+}
+
+// splitFile returns the start offsets of the pieces of the file at path:
+// {0} for a gzip file or one below two pieces, otherwise every pieceBytes
+// moved forward to the start of the next line. A boundary with no line
+// start within the next pieceBytes is dropped (the piece grows).
+func splitFile(path string, pieceBytes int64) ([]int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	bounds := []int64{0}
+	if st.Size() < 2*pieceBytes {
+		return bounds, nil
+	}
+	var magic [2]byte
+	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		return bounds, nil
+	}
+	buf := make([]byte, 64<<10)
+	for off := pieceBytes; off+pieceBytes/2 < st.Size(); off += pieceBytes {
+		if off <= bounds[len(bounds)-1] {
+			continue
+		}
+		next, err := lineStartAfter(f, off, pieceBytes, buf)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %s: %w", path, err)
+		}
+		if next > 0 && next < st.Size() {
+			bounds = append(bounds, next)
+		}
+	}
+	return bounds, nil
+}
+
+// lineStartAfter returns the offset just past the first '\n' at or after
+// off, looking at most limit bytes ahead; 0 when there is none.
+func lineStartAfter(f *os.File, off, limit int64, buf []byte) (int64, error) {
+	for pos := off; pos < off+limit; {
+		n, err := f.ReadAt(buf, pos)
+		if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+			return pos + int64(i) + 1, nil
+		}
+		pos += int64(n)
+		if err == io.EOF {
+			return 0, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+// writePieces reads the group's files on opts.Workers goroutines, piece by
+// piece, and returns the data files written, in input order, and what each
+// file held.
+func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, ingestTS int64, batchID string, opts IngestOptions) ([]*delta.Add, []FileResult, error) {
+	pieceBytes := opts.PieceBytes
+	if pieceBytes <= 0 {
+		pieceBytes = PieceBytes
+	}
+	pieces, err := planPieces(group, pieceBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := make(chan *piece, len(pieces))
+	for _, p := range pieces {
+		next <- p
+	}
+	close(next)
+	eg, ectx := errgroup.WithContext(ctx)
+	for range min(max(1, opts.Workers), len(pieces)) {
+		eg.Go(func() error {
+			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
+			for p := range next {
+				if err := readPiece(ectx, snap, p, b, ingestTS, batchID, opts.MaxLineBytes); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := eg.Wait(); err != nil {
+		return nil, nil, err
+	}
+	var adds []*delta.Add
+	results := make([]FileResult, len(group))
+	for i, path := range group {
+		results[i].Path = path
+	}
+	for _, p := range pieces {
+		adds = append(adds, p.adds...)
+		results[p.file].Rows += p.rows
+		results[p.file].Bytes += p.bytes
+	}
+	return adds, results, nil
+}
+
+// readPiece frames the lines of one piece into bronze batches (b is the
+// worker's) and writes them to data files of the piece's own.
+func readPiece(ctx context.Context, snap *delta.Snapshot, p *piece, b *column.Batch, ingestTS int64, batchID string, maxLine int) (err error) {
+	f, err := os.Open(p.path)
+	if err != nil {
+		return fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	counted := &countingReader{r: io.NewSectionReader(f, p.start, 1<<62)}
+	if p.end >= 0 {
+		counted.r = io.NewSectionReader(f, p.start, p.end-p.start)
+	}
+	var r io.Reader = counted
+	if p.start == 0 {
+		br := bufio.NewReaderSize(counted, 64<<10)
+		r = br
+		if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			gz, err := gzip.NewReader(br)
+			if err != nil {
+				return fmt.Errorf("ingest: %s: bad gzip header: %w", p.path, err)
+			}
+			defer gz.Close()
+			r = gz
+		}
+	}
+	fw, err := snap.NewFileWriter(ctx, writeOptions())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			fw.Abort()
+		}
+	}()
+	b.Reset()
+	lr := event.NewLineReader(r, event.LineOptions{MaxLineBytes: maxLine})
+	for {
+		line, lineNo, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return p.lineError(err, lineNo)
+		}
+		appendLine(b, line, ingestTS, p.path, batchID)
+		p.rows++
+		if full(b) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := fw.Write(b); err != nil {
+				return err
+			}
+			b.Reset()
+		}
+	}
+	if b.Len() > 0 {
+		if err := fw.Write(b); err != nil {
+			return err
+		}
+		b.Reset()
+	}
+	p.adds, err = fw.Close()
+	p.bytes = counted.n
+	return err
+}
+
+// lineError names the file and the line of a framing error, counting the
+// lines before the piece (only then: errors are rare, pieces are not).
+func (p *piece) lineError(err error, lineNo int64) error {
+	var before int64
+	if p.start > 0 {
+		n, cerr := countLines(p.path, p.start)
+		if cerr != nil {
+			return fmt.Errorf("ingest: %s: %w (in the part from byte %d)", p.path, err, p.start)
+		}
+		before = n
+		var le *event.LineError
+		if errors.As(err, &le) {
+			le.Line += before
+		}
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("ingest: %s: truncated input near line %d (a cut-off gzip stream?): %w", p.path, before+lineNo+1, err)
+	}
+	return fmt.Errorf("ingest: %s: %w", p.path, err)
+}
+
+// countLines counts the '\n' bytes in the first n bytes of the file.
+func countLines(path string, n int64) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	var lines int64
+	r := io.LimitReader(f, n)
+	for {
+		m, err := r.Read(buf)
+		lines += int64(bytes.Count(buf[:m], []byte{'\n'}))
+		if err == io.EOF {
+			return lines, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+}
