@@ -150,3 +150,30 @@ func (r rec) appendTo(b *column.Batch) {
 	}
 	b.Cols[pipeline.SIngestTS].AppendInt(r.ingestTS())
 }
+
+// appendEvent appends a valid event as one silver row: the row appendTo
+// gives for appendRecord's encoding of the same event.
+func appendEvent(b *column.Batch, ev *event.Event, ingestTS int64, batchID []byte) {
+	for i, s := range eventStrings(ev) {
+		v := b.Cols[silverStrings[i]]
+		if s == nil {
+			v.AppendNull()
+		} else {
+			v.AppendBytes(s)
+		}
+	}
+	b.Cols[pipeline.SIngestBatchID].AppendBytes(batchID)
+	b.Cols[pipeline.SEventTS].AppendInt(ev.EventTS)
+	b.Cols[pipeline.SEventDate].AppendInt(int64(ev.EventDate))
+	if ev.HasPrice {
+		b.Cols[pipeline.SPrice].AppendInt(ev.Price)
+	} else {
+		b.Cols[pipeline.SPrice].AppendNull()
+	}
+	if ev.HasQuantity {
+		b.Cols[pipeline.SQuantity].AppendInt(int64(ev.Quantity))
+	} else {
+		b.Cols[pipeline.SQuantity].AppendNull()
+	}
+	b.Cols[pipeline.SIngestTS].AppendInt(ingestTS)
+}

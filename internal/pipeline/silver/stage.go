@@ -1,6 +1,7 @@
 package silver
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -128,57 +129,79 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	nb := int((expected + opts.BucketRows - 1) / opts.BucketRows)
-	bk, err := newBuckets(nb, expected > opts.MemoryRows, opts.TempDir, opts.MemoryBytes)
+	tr := newTracer()
+	needSilver := lastS < target
+	// The filter of candidate keys only matters when silver has rows to
+	// compare with.
+	needFilter := needSilver && silverSnap.NumFiles() > 0
+	filterKeys := int64(0)
+	if needFilter {
+		filterKeys = expected
+	}
+	filter := newKeyFilter(filterKeys)
+	// Pass 1: find the event_ids that may repeat (idscan.go).
+	rep := &repeats{}
+	if needSilver {
+		if rep, err = scanIDs(ctx, bronze, units, lastS, expected, filter, needFilter, opts); err != nil {
+			return nil, err
+		}
+	}
+	tr.mark("scan ids of %d bronze files: %d keys may repeat, %d rows", len(units), len(rep.m), rep.rows)
+	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	tr.mark("scan %d existing silver files", len(existing.files))
+
+	// Pass 2: validate every new bronze row (in parallel); quarantine the
+	// invalid ones, write the valid ones of ids seen once, and hold the
+	// repeats in buckets.
+	nb := int((rep.rows + opts.BucketRows - 1) / opts.BucketRows)
+	bk, err := newBuckets(nb, rep.rows > opts.MemoryRows, opts.TempDir, opts.MemoryBytes)
 	if err != nil {
 		return nil, err
 	}
 	defer bk.close()
-
-	tr := newTracer()
-	// Phase 1: parse and validate every new bronze row (in parallel).
 	var qw *quarantineWriter
 	if lastQ < target {
 		if qw, err = newQuarantineWriter(ctx, quarSnap); err != nil {
 			return nil, err
 		}
 	}
-	// The filter of candidate keys only matters when silver has rows to
-	// compare with.
-	needFilter := silverSnap.NumFiles() > 0
-	filterKeys := int64(0)
-	if needFilter {
-		filterKeys = expected
+	var em *emitter
+	if needSilver {
+		em = newEmitter(ctx, silverSnap, opts.Workers)
 	}
-	filter := newKeyFilter(filterKeys)
-	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, filter, needFilter, res, opts); err != nil {
+	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, rep, existing, em, res, opts); err != nil {
 		if qw != nil {
 			qw.fw.Abort()
 		}
+		if em != nil {
+			em.close()
+			em.abort()
+		}
 		return nil, err
 	}
-
-	tr.mark("parse %d bronze rows in %d files into %d buckets (spill %v)", res.RowsRead, len(units), bk.n, bk.spill)
+	tr.mark("parse %d bronze rows, write the single ones, hold %d in %d buckets (spill %v)", res.RowsRead, rep.rows, bk.n, bk.spill)
 	// Commit quarantine first: its txn lets a retry skip what it holds.
 	if qw != nil {
 		v, err := qw.commit(ctx, target)
 		if err != nil {
+			if em != nil {
+				em.close()
+				em.abort()
+			}
 			return nil, err
 		}
 		res.QuarantineVersion = v
 	}
-	if lastS >= target {
+	if !needSilver {
 		return res, nil
 	}
-
-	// Phase 2: dedupe per bucket against silver, write the winners.
 	tr.mark("commit quarantine")
-	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers)
-	if err != nil {
-		return nil, err
-	}
-	tr.mark("scan %d existing silver files", len(existing.files))
-	adds, rewritten, err := dedupeAll(ctx, silverSnap, bk, existing, res, opts.Workers)
+
+	// Dedupe the repeats per bucket against silver, write the winners.
+	adds, rewritten, err := dedupeAll(ctx, silverSnap, bk, existing, em, res, opts.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -255,14 +278,17 @@ func bronzeUnits(ctx context.Context, bronze *delta.Snapshot, from, to int64) ([
 
 var bronzeCols = []string{"raw_json", "ingest_ts", "ingest_batch_id"}
 
-// parseUnits validates every row of the units on opts.Workers goroutines.
+// parseUnits validates every row of the units on opts.Workers goroutines:
+// invalid rows go to quarantine (versions after lastQ), valid rows of
+// versions after lastS to the emitter when their id is seen once, to the
+// buckets when it may repeat.
 func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, lastQ int64, qw *quarantineWriter,
-	bk *buckets, filter *keyFilter, needFilter bool, res *Result, opts Options) error {
+	bk *buckets, rep *repeats, existing *existingRows, em *emitter, res *Result, opts Options) error {
 	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096})
 	if err != nil {
 		return err
 	}
-	var mu sync.Mutex // guards res, bk, filter
+	var mu sync.Mutex // guards res and existing's drops
 	next := make(chan unit)
 	eg, ctx := errgroup.WithContext(ctx)
 	eg.Go(func() error {
@@ -282,7 +308,10 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 			var ev event.Event
 			local := Result{ByReason: map[string]int64{}}
 			bufs := make([][]byte, bk.n)
-			myFilter := filter.empty()
+			var bt *batcher
+			if em != nil {
+				bt = em.newBatcher()
+			}
 			var reason []byte
 			flush := func(force bool) error {
 				for i := range bufs {
@@ -335,15 +364,26 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 						if u.version <= lastS {
 							continue
 						}
-						k := hashID(ev.EventID) // hashed once: bucket, record and filter
+						k := hashID(ev.EventID)
+						if !rep.has(k) {
+							// The first pass read this id with quickID (or the
+							// parser): make sure both agree, or a repeat could
+							// slip past the buckets.
+							if id, ok := quickID(line); ok && !bytes.Equal(id, ev.EventID) {
+								return fmt.Errorf("internal error: row %d: the id scan read event_id %q, the parser %q", pos-1-u.basePos, id, ev.EventID)
+							}
+							if admit(k, ev.EventID, ingestTS, existing, &local, &mu) {
+								if err := bt.emitEvent(&ev, ingestTS, batchID); err != nil {
+									return err
+								}
+							}
+							continue
+						}
 						i := 0
 						if bk.n > 1 {
 							i = bk.bucketOf(k)
 						}
 						bufs[i] = appendRecord(bufs[i], k, &ev, ingestTS, ordinal, batchID)
-						if needFilter {
-							myFilter.add(k)
-						}
 						if len(bufs[i]) > 1<<20 {
 							if err := flush(false); err != nil {
 								return err
@@ -359,10 +399,17 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 			if err := flush(true); err != nil {
 				return err
 			}
+			if bt != nil {
+				if err := bt.flush(); err != nil {
+					return err
+				}
+			}
 			mu.Lock()
-			filter.or(myFilter)
 			res.RowsRead += local.RowsRead
 			res.Valid += local.Valid
+			res.Inserted += local.Inserted
+			res.Updated += local.Updated
+			res.Superseded += local.Superseded
 			for k, v := range local.ByReason {
 				res.ByReason[k] += v
 			}
@@ -551,24 +598,40 @@ func (e *emitter) newBatcher() *batcher {
 }
 
 func (bt *batcher) emit(r rec) error {
-	d := r.eventDate()
+	b, done := bt.batchFor(r.eventDate(), r.isPurchase())
+	r.appendTo(b)
+	return done()
+}
+
+// emitEvent writes a valid event straight from the parser.
+func (bt *batcher) emitEvent(ev *event.Event, ingestTS int64, batchID []byte) error {
+	b, done := bt.batchFor(ev.EventDate, ev.Name == event.Purchase)
+	appendEvent(b, ev, ingestTS, batchID)
+	return done()
+}
+
+// batchFor returns the pending batch of a date and kind to append one row
+// to; done sends it on once it is full.
+func (bt *batcher) batchFor(d int32, purchase bool) (*column.Batch, func() error) {
 	bs := bt.byDate[d]
 	if bs == nil {
 		bs = &[2]*column.Batch{bt.em.batch(), bt.em.batch()}
 		bt.byDate[d] = bs
 	}
 	k := 0
-	if r.isPurchase() {
+	if purchase {
 		k = 1
 	}
-	r.appendTo(bs[k])
-	if bs[k].Len() >= emitBatchRows {
+	return bs[k], func() error {
+		if bs[k].Len() < emitBatchRows {
+			return nil
+		}
 		if err := bt.em.send(d, k == 1, bs[k]); err != nil {
 			return err
 		}
 		bs[k] = bt.em.batch()
+		return nil
 	}
-	return nil
 }
 
 // flush sends what is pending.
@@ -589,7 +652,7 @@ func (bt *batcher) flush() error {
 // dedupeAll deduplicates the buckets on workers goroutines, each with its
 // own writers, then rewrites the silver files that lost rows. It returns
 // the files to add and to remove.
-func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing *existingRows, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
+func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing *existingRows, em *emitter, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
 	workers = max(1, min(workers, bk.n))
 	next := make(chan int, bk.n)
 	for i := 0; i < bk.n; i++ {
@@ -597,7 +660,6 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 	}
 	close(next)
 	var mu sync.Mutex // guards res and existing's drops
-	em := newEmitter(ctx, snap, workers)
 	eg, ectx := errgroup.WithContext(ctx)
 	for range workers {
 		eg.Go(func() error {
@@ -766,17 +828,27 @@ func dedupeBucket(chunks [][]byte, best *keyTable, existing *existingRows, em *b
 // emitWinner checks a run's winning copy against the row silver holds, if
 // any, and emits it when it is the newer.
 func emitWinner(r rec, k key, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
-	if old, ok := existing.lookup(k, r.eventID()); ok {
+	if !admit(k, r.eventID(), r.ingestTS(), existing, res, mu) {
+		return nil
+	}
+	return em.emit(r)
+}
+
+// admit checks a run's winning copy of an event_id against the row silver
+// holds, if any: it reports whether the copy is to be written (it is newer,
+// or new), and counts it.
+func admit(k key, id []byte, ingestTS int64, existing *existingRows, res *Result, mu *sync.Mutex) bool {
+	if old, ok := existing.lookup(k, id); ok {
 		res.Superseded++
-		if old.ingestTS > r.ingestTS() {
-			return nil // the row already in silver is newer
+		if old.ingestTS > ingestTS {
+			return false // the row already in silver is newer
 		}
 		mu.Lock()
 		existing.drop(old)
 		mu.Unlock()
 		res.Updated++
-	} else {
-		res.Inserted++
+		return true
 	}
-	return em.emit(r)
+	res.Inserted++
+	return true
 }
