@@ -122,6 +122,15 @@ func quickID(line []byte) (id []byte, ok bool) {
 	return rest[:end], true
 }
 
+// firstKeyID reports whether the parser's id is the value of the line's
+// first key written as quickID reads it ({"event_id":"...): the id aliases
+// the line right after that prefix. Then quickID, if sure, read the same
+// id, and the second pass need not run it again.
+func firstKeyID(line, id []byte) bool {
+	const prefix = len(`{"event_id":"`)
+	return len(id) > 0 && len(line) > prefix && bytes.HasPrefix(line, []byte(`{"event_id":"`)) && &line[prefix] == &id[0]
+}
+
 // scanIDs is the first pass: it reads the raw_json of the units of
 // versions after lastS and returns the repeated keys. When silver has rows,
 // it also fills filter with every key, for loadExisting.
@@ -133,7 +142,7 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, e
 	seen := newSeenFilter(expected)
 	rep := &repeats{m: map[key]int32{}}
 	addRepeat := func(k key) { rep.m[k]++ } // under seen's lock
-	var fmu sync.Mutex // guards filter
+	var fmu sync.Mutex                      // guards filter
 	next := make(chan unit, len(units))
 	for _, u := range units {
 		if u.version > lastS {

@@ -146,3 +146,27 @@ func TestAppendEventMatchesRecord(t *testing.T) {
 		}
 	}
 }
+
+// firstKeyID recognizes the parser's id as the first key's value only when
+// it is that very slice of the line.
+func TestFirstKeyID(t *testing.T) {
+	p := event.NewParser(event.ParserOptions{})
+	var ev event.Event
+	for _, c := range []struct {
+		line string
+		want bool
+	}{
+		{validEvent, true},
+		{`{"event_id":"e-1","event_ts":"2026-11-13T00:00:00Z","event_name":"page_view","user_id":"u1","event_id":"e-2"}`, false},
+		{`{"event_id":"e\u002d1","event_ts":"2026-11-13T00:00:00Z","event_name":"page_view","user_id":"u1"}`, false},
+		{`{"event_ts":"2026-11-13T00:00:00Z","event_id":"e-1","event_name":"page_view","user_id":"u1"}`, false},
+	} {
+		line := []byte(c.line)
+		if !p.Parse(line, &ev).Valid() {
+			t.Fatalf("invalid test line %s", line)
+		}
+		if got := firstKeyID(line, ev.EventID); got != c.want {
+			t.Errorf("firstKeyID(%s) = %v, want %v", line, got, c.want)
+		}
+	}
+}
