@@ -132,18 +132,24 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, inge
 	}
 	close(next)
 	eg, ectx := errgroup.WithContext(ctx)
+	var closers errgroup.Group
+	closers.SetLimit(max(1, opts.Workers)) // bounds the buffers of files being closed
 	for range min(max(1, opts.Workers), len(pieces)) {
 		eg.Go(func() error {
 			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
 			for p := range next {
-				if err := readPiece(ectx, snap, p, b, ingestTS, batchID, opts.MaxLineBytes); err != nil {
+				if err := readPiece(ectx, ctx, snap, p, b, &closers, ingestTS, batchID, opts.MaxLineBytes); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
 	}
-	if err := eg.Wait(); err != nil {
+	err = eg.Wait()
+	if cerr := closers.Wait(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, nil, err
 	}
 	var adds []*delta.Add
@@ -160,8 +166,9 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, inge
 }
 
 // readPiece frames the lines of one piece into bronze batches (b is the
-// worker's) and writes them to data files of the piece's own.
-func readPiece(ctx context.Context, snap *delta.Snapshot, p *piece, b *column.Batch, ingestTS int64, batchID string, maxLine int) (err error) {
+// worker's) and writes them to data files of the piece's own, closed on
+// closers. ctx stops the reading; fileCtx, the caller's, bounds the files.
+func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, p *piece, b *column.Batch, closers *errgroup.Group, ingestTS int64, batchID string, maxLine int) (err error) {
 	f, err := os.Open(p.path)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -184,7 +191,8 @@ func readPiece(ctx context.Context, snap *delta.Snapshot, p *piece, b *column.Ba
 			r = gz
 		}
 	}
-	fw, err := snap.NewFileWriter(ctx, writeOptions())
+	// The file outlives ctx (the workers' group, done before the closers).
+	fw, err := snap.NewFileWriter(fileCtx, writeOptions())
 	if err != nil {
 		return err
 	}
@@ -221,9 +229,18 @@ func readPiece(ctx context.Context, snap *delta.Snapshot, p *piece, b *column.Ba
 		}
 		b.Reset()
 	}
-	p.adds, err = fw.Close()
 	p.bytes = counted.n
-	return err
+	// Close (the last row group, the footer, fsync) on a goroutine of its
+	// own, so the worker moves on to its next piece while the disk works.
+	closers.Go(func() error {
+		adds, err := fw.Close()
+		if err != nil {
+			fw.Abort()
+		}
+		p.adds = adds
+		return err
+	})
+	return nil
 }
 
 // lineError names the file and the line of a framing error, counting the

@@ -532,14 +532,19 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, shards int) *emitter 
 				default:
 				}
 			}
+			// Close the files together: each close waits for its fsync.
+			var closers errgroup.Group
+			var mu sync.Mutex
 			for _, w := range sh.writers {
-				a, err := w.close()
-				if err != nil {
+				closers.Go(func() error {
+					a, err := w.close()
+					mu.Lock()
+					sh.adds = append(sh.adds, a...)
+					mu.Unlock()
 					return err
-				}
-				sh.adds = append(sh.adds, a...)
+				})
 			}
-			return nil
+			return closers.Wait()
 		})
 	}
 	return e
