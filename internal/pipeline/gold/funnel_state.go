@@ -54,7 +54,7 @@ type change struct {
 
 // maxPending bounds the changes held per step before they are folded in,
 // so a day of many rows does not hold a change per row.
-const maxPending = 1 << 20
+const maxPending = 1 << 18
 
 func newFunnelState(version int64) *funnelState {
 	return &funnelState{version: version}
