@@ -9,7 +9,9 @@
 // as INT32/INT64/FIXED_LEN_BYTE_ARRAY/BYTE_ARRAY, 2- and 3-level lists,
 // maps), and streams rows in batches. Writing produces Spark-compatible
 // files: timestamps as INT64 microseconds (UTC-adjusted), dates as INT32
-// DATE, decimals annotated DECIMAL, strings as UTF8, zstd compression.
+// DATE, decimals annotated DECIMAL, strings as UTF8, zstd (default) or
+// snappy compression. Flat columns are read from each page's decoded arrays
+// when no conversion is needed (fastpage.go).
 //
 // Imported by internal/delta (and by tests and benchmarks).
 package parquetio

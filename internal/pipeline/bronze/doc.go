@@ -4,9 +4,12 @@
 // internal/gen with source = "synthetic_ecomm". Lines are kept byte for
 // byte (minus the contract's framing: "\n", a "\r" before it, blank lines).
 //
-// Writing is parallel: line batches flow through a bounded queue to one
-// Parquet writer per core, and the files of a run are committed in one Delta
-// commit together with the txn actions that make the run idempotent.
+// Writing is parallel. Ingest splits big files into pieces at line bounds,
+// each read and written by one goroutine into files of its own, and commits
+// the files in input order, so rows keep their input position;
+// generate_bronze hands line batches through a bounded queue to one Parquet
+// writer per core. A group of files is one Delta commit, together with the
+// txn actions that make it idempotent.
 //
 // Imported by internal/app.
 package bronze
