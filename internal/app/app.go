@@ -27,7 +27,8 @@ type Options struct {
 	Stderr    io.Writer
 	// Progress enables progress lines on Stderr (when it is a terminal).
 	Progress bool
-	Now      func() time.Time
+	// Now is the clock (default time.Now); it must be safe for concurrent use.
+	Now func() time.Time
 	// Workers bounds the goroutines of each stage (default GOMAXPROCS).
 	Workers int
 }

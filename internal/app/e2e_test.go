@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,11 +24,13 @@ import (
 
 var testEnd = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 
-// testApp opens a fresh warehouse whose clock advances a second per reading.
+// testApp opens a fresh warehouse whose clock advances a second per reading
+// (safe for the writers that read it from several goroutines).
 func testApp(t *testing.T) *App {
 	t.Helper()
-	now := testEnd
-	a, err := Open(Options{Warehouse: t.TempDir(), Now: func() time.Time { now = now.Add(time.Second); return now }})
+	var ticks atomic.Int64
+	now := func() time.Time { return testEnd.Add(time.Duration(ticks.Add(1)) * time.Second) }
+	a, err := Open(Options{Warehouse: t.TempDir(), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,8 @@ import (
 
 // Options configure a Table handle.
 type Options struct {
-	// Now returns the current time (commit timestamps, file mtimes); default time.Now.
+	// Now returns the current time (commit timestamps, file mtimes); default
+	// time.Now. Writers call it from several goroutines at once.
 	Now func() time.Time
 	// EngineInfo is written into commitInfo.engineInfo.
 	EngineInfo string
