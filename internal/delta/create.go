@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/google/uuid"
 
@@ -74,7 +73,7 @@ func (t *Table) Create(ctx context.Context, opts CreateOptions) (*Snapshot, erro
 	if opts.Description != "" {
 		md.Description = &opts.Description
 	}
-	empty := &Snapshot{sortOnce: new(sync.Once), table: t, version: -1, protocol: proto, metadata: md, schema: opts.Schema,
+	empty := &Snapshot{sorted: new(sortedFiles), table: t, version: -1, protocol: proto, metadata: md, schema: opts.Schema,
 		files: map[string]*Add{}, tombstones: map[string]*Remove{}, txns: map[string]Txn{}, domains: map[string]DomainMetadata{}}
 	tx := empty.NewTransaction("CREATE TABLE")
 	tx.protocol, tx.metadata = &proto, &md

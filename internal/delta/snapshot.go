@@ -31,11 +31,16 @@ type Snapshot struct {
 
 	timestamp time.Time // commit timestamp of this version
 
-	// sorted is the files sorted by path, built once on first use; a
-	// snapshot is shared by goroutines, so it is guarded by a sync.Once that
-	// apply and clone replace.
-	sortOnce *sync.Once
-	sorted   []*Add
+	// sorted is the files sorted by path, built once on first use. A
+	// snapshot is shared by goroutines: the list and its sync.Once live
+	// behind a pointer that apply and clone replace, so copying a snapshot
+	// (clone) never reads what Files is writing.
+	sorted *sortedFiles
+}
+
+type sortedFiles struct {
+	once  sync.Once
+	files []*Add
 }
 
 // Version returns the snapshot's table version.
@@ -67,15 +72,16 @@ func (s *Snapshot) Config(key string) (string, bool) {
 
 // Files returns the live data files, sorted by path.
 func (s *Snapshot) Files() []*Add {
-	s.sortOnce.Do(func() {
+	sf := s.sorted
+	sf.once.Do(func() {
 		sorted := make([]*Add, 0, len(s.files))
 		for _, a := range s.files {
 			sorted = append(sorted, a)
 		}
 		slices.SortFunc(sorted, func(a, b *Add) int { return strings.Compare(a.Path, b.Path) })
-		s.sorted = sorted
+		sf.files = sorted
 	})
-	return s.sorted
+	return sf.files
 }
 
 // NumFiles returns the number of live data files.
@@ -308,7 +314,7 @@ func (t *Table) replayFrom(ctx context.Context, l *logListing, target, cpVersion
 		}
 	}
 	s := &Snapshot{
-		sortOnce:   new(sync.Once),
+		sorted:     new(sortedFiles),
 		table:      t,
 		version:    target,
 		files:      make(map[string]*Add),
@@ -438,7 +444,7 @@ func (t *Table) readCommit(ctx context.Context, v int64) ([]Action, error) {
 
 // apply reconciles actions into the snapshot's state (newest wins).
 func (s *Snapshot) apply(acts []Action) {
-	s.sorted, s.sortOnce = nil, new(sync.Once)
+	s.sorted = new(sortedFiles)
 	for i := range acts {
 		a := &acts[i]
 		switch {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -403,6 +402,6 @@ func (s *Snapshot) clone() *Snapshot {
 	for k, v := range s.domains {
 		c.domains[k] = v
 	}
-	c.sorted, c.sortOnce = nil, new(sync.Once)
+	c.sorted = new(sortedFiles)
 	return &c
 }
