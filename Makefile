@@ -13,6 +13,9 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	@# The race detector over the concurrent core (~1 min); `make test-race`
+	@# runs it over everything (~10 min).
+	$(GO) test -race -count=1 -timeout 10m ./internal/delta ./internal/pipeline/... ./internal/storage/... ./internal/parquetio
 
 test-race:
 	$(GO) test -race -count=1 -timeout 30m ./...
