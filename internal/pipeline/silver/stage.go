@@ -787,14 +787,36 @@ func (t *keyTable) upsert(k key, chunks [][]byte) (*slot, bool) {
 // against the existing silver rows, and emits the winners. best is the
 // caller's scratch table.
 func dedupeBucket(chunks [][]byte, best *keyTable, existing *existingRows, em *batcher, res *Result, mu *sync.Mutex) error {
+	// One pass finds the losing copies (a small share: duplicates are
+	// rare), a second emits the rest in arrival order, reading the records
+	// sequentially without probing the table again.
+	losers := findLosers(chunks, best)
+	res.Superseded += int64(len(losers))
+	for ci, c := range chunks {
+		for off := 0; off < len(c); {
+			l := loc(int64(ci)<<32 | int64(off))
+			r := rec(c[off : off+recLen(c[off:])])
+			off += len(r)
+			if len(losers) > 0 && losers[0] == l {
+				losers = losers[1:]
+				continue
+			}
+			if err := emitWinner(r, r.key(), existing, em, res, mu); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// findLosers returns, sorted, the locations of the records that lose to
+// another copy of their event_id in chunks (every copy but the best).
+func findLosers(chunks [][]byte, best *keyTable) []loc {
 	n := 0
 	for _, c := range chunks {
 		n += len(c)/250 + 1
 	}
 	best.reset(n)
-	// One pass finds the losing copies (a small share: duplicates are
-	// rare), a second emits the rest in arrival order, reading the records
-	// sequentially without probing the table again.
 	var losers []loc
 	for ci, c := range chunks {
 		for off := 0; off < len(c); {
@@ -813,23 +835,8 @@ func dedupeBucket(chunks [][]byte, best *keyTable, existing *existingRows, em *b
 			off += len(r)
 		}
 	}
-	res.Superseded += int64(len(losers))
 	slices.Sort(losers)
-	for ci, c := range chunks {
-		for off := 0; off < len(c); {
-			l := loc(int64(ci)<<32 | int64(off))
-			r := rec(c[off : off+recLen(c[off:])])
-			off += len(r)
-			if len(losers) > 0 && losers[0] == l {
-				losers = losers[1:]
-				continue
-			}
-			if err := emitWinner(r, r.key(), existing, em, res, mu); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return losers
 }
 
 // emitWinner checks a run's winning copy against the row silver holds, if

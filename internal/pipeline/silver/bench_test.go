@@ -1,0 +1,88 @@
+package silver
+
+import (
+	"bytes"
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
+	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
+)
+
+// benchLines returns n generated NDJSON lines (with the generator's 0.5%
+// re-sends).
+func benchLines(b *testing.B, n int64) [][]byte {
+	b.Helper()
+	g, err := gen.New(gen.Defaults(1, n, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var lines [][]byte
+	err = gen.GenerateChunks(context.Background(), g, 1, func(_ int, data []byte, _ gen.Manifest) error {
+		for _, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
+			lines = append(lines, bytes.Clone(l))
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return lines
+}
+
+// BenchmarkIDScan measures the first pass of bronze_to_silver per row:
+// quickID (the parser for the rest), the 128-bit hash, and the Bloom filter
+// of seen ids in batches, as scanIDs runs them.
+func BenchmarkIDScan(b *testing.B) {
+	lines := benchLines(b, 200_000)
+	p := event.NewParser(event.ParserOptions{})
+	var ev event.Event
+	keys := make([]key, 0, 4096)
+	for b.Loop() {
+		seen := newSeenFilter(int64(len(lines)))
+		repeats := 0
+		for i := 0; i < len(lines); i += 4096 {
+			keys = keys[:0]
+			for _, line := range lines[i:min(i+4096, len(lines))] {
+				id, ok := quickID(line)
+				if !ok {
+					if !p.Parse(line, &ev).Valid() {
+						continue
+					}
+					id = ev.EventID
+				}
+				keys = append(keys, hashID(id))
+			}
+			seen.addBatch(keys, func(key) { repeats++ })
+		}
+		if repeats == 0 {
+			b.Fatal("no repeats found in generated input with re-sends")
+		}
+	}
+	b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkFindLosers measures dedup within a bucket: 512K records, a
+// tenth of them second copies, through the open-addressing key table.
+func BenchmarkFindLosers(b *testing.B) {
+	const n = 512 << 10
+	var chunk []byte
+	for i := range n {
+		id := i
+		if i%10 == 9 {
+			id = i / 2 // a second copy of an earlier event
+		}
+		ev := &event.Event{EventID: []byte("event-" + strconv.Itoa(id))}
+		chunk = appendRecord(chunk, hashID(ev.EventID), ev, int64(i), int64(i), nil)
+	}
+	chunks := [][]byte{chunk}
+	var best keyTable
+	for b.Loop() {
+		if losers := findLosers(chunks, &best); len(losers) == 0 {
+			b.Fatal("no losers")
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
