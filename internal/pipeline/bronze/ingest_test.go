@@ -15,7 +15,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
-	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 )
 
 func write(t *testing.T, path, content string) string {
@@ -63,11 +63,7 @@ func TestResolvePaths(t *testing.T) {
 
 func TestIngestFramingAndBadGzip(t *testing.T) {
 	ctx := context.Background()
-	st, err := local.New(t.TempDir(), local.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wh := pipeline.NewWarehouse(st, delta.Options{})
+	wh := pipelinetest.Warehouse(t)
 	dir := t.TempDir()
 	// CRLF, blank lines, a last line without newline, a BOM kept byte for byte.
 	plain := write(t, filepath.Join(dir, "a.ndjson"), "\ufeff{\"a\":1}\r\n\r\n   \n{\"b\":2}\n{\"c\":3}")
@@ -130,11 +126,7 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 // a later piece names the line's number in the whole file.
 func TestIngestPiecesKeepInputOrder(t *testing.T) {
 	ctx := context.Background()
-	st, err := local.New(t.TempDir(), local.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wh := pipeline.NewWarehouse(st, delta.Options{})
+	wh := pipelinetest.Warehouse(t)
 	dir := t.TempDir()
 	var in strings.Builder
 	var want []string

@@ -13,18 +13,11 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/silver"
-	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
 )
 
-func warehouse(t *testing.T) *pipeline.Warehouse {
-	t.Helper()
-	st, err := local.New(t.TempDir(), local.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pipeline.NewWarehouse(st, delta.Options{})
-}
+func warehouse(t *testing.T) *pipeline.Warehouse { return pipelinetest.Warehouse(t) }
 
 func generate(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
 	t.Helper()
@@ -72,7 +65,7 @@ func silverRows(t *testing.T, wh *pipeline.Warehouse) []string {
 // workers) give exactly the rows of an in-memory single-bucket run.
 func TestSpillAndBucketsGiveTheSameSilver(t *testing.T) {
 	ctx := context.Background()
-	a, b, c := warehouse(t), warehouse(t), warehouse(t)
+	a, b, c := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
 	for _, wh := range []*pipeline.Warehouse{a, b, c} {
 		generate(t, wh, 1, 12000)
 		generate(t, wh, 1, 12000) // the same events again: every one is superseded
