@@ -17,7 +17,6 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/silver"
 )
 
-func warehouse(t *testing.T) *pipeline.Warehouse { return pipelinetest.Warehouse(t) }
 
 func generate(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
 	t.Helper()
