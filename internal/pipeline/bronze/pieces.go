@@ -174,10 +174,11 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, p *piece, b *
 		return fmt.Errorf("ingest: %w", err)
 	}
 	defer f.Close()
-	counted := &countingReader{r: io.NewSectionReader(f, p.start, 1<<62)}
+	size := int64(1 << 62) // to the end of the file
 	if p.end >= 0 {
-		counted.r = io.NewSectionReader(f, p.start, p.end-p.start)
+		size = p.end - p.start
 	}
+	counted := &countingReader{r: io.NewSectionReader(f, p.start, size)}
 	var r io.Reader = counted
 	if p.start == 0 {
 		br := bufio.NewReaderSize(counted, 64<<10)

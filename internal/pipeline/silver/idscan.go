@@ -200,10 +200,12 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, e
 	if err := eg.Wait(); err != nil {
 		return nil, err
 	}
-	rep.filter = newSeenFilter(int64(len(rep.m)))
+	all := make([]key, 0, len(rep.m))
 	for k, n := range rep.m {
 		rep.rows += int64(n) + 1
-		rep.filter.addBatch([]key{k}, func(key) {})
+		all = append(all, k)
 	}
+	rep.filter = newSeenFilter(int64(len(all)))
+	rep.filter.addBatch(all, func(key) {})
 	return rep, nil
 }

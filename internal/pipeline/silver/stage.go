@@ -177,8 +177,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 			qw.fw.Abort()
 		}
 		if em != nil {
-			em.close()
-			em.abort()
+			em.close() // stops the writers; files they finished stay uncommitted
 		}
 		return nil, err
 	}
@@ -188,8 +187,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		v, err := qw.commit(ctx, target)
 		if err != nil {
 			if em != nil {
-				em.close()
-				em.abort()
+				em.close() // stops the writers; files they finished stay uncommitted
 			}
 			return nil, err
 		}
@@ -698,7 +696,7 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		})
 	}
 	if err := eg.Wait(); err != nil {
-		em.close()
+		em.close() // stops the writers; files they finished stay uncommitted
 		return nil, nil, err
 	}
 	adds, err := em.close()

@@ -17,7 +17,6 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/silver"
 )
 
-
 func generate(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
 	t.Helper()
 	cfg := gen.Defaults(seed, rows, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
