@@ -91,6 +91,9 @@ func (r *repeats) has(k key) bool {
 	return ok
 }
 
+// idPrefix starts the lines whose event_id quickID reads without the parser.
+const idPrefix = `{"event_id":"`
+
 // quickID returns the event_id of an NDJSON line without parsing it, when
 // it is sure the full parser returns the same id if the line is valid: the
 // line starts with {"event_id":" (the contract's field order, which writers
@@ -99,11 +102,10 @@ func (r *repeats) has(k key) bool {
 // one the parser rejects, which only sends its id to the dedup buckets
 // needlessly. ok=false means: ask the parser.
 func quickID(line []byte) (id []byte, ok bool) {
-	const prefix = `{"event_id":"`
-	if !bytes.HasPrefix(line, []byte(prefix)) || bytes.IndexByte(line, '\\') >= 0 {
+	if !bytes.HasPrefix(line, []byte(idPrefix)) || bytes.IndexByte(line, '\\') >= 0 {
 		return nil, false
 	}
-	rest := line[len(prefix):]
+	rest := line[len(idPrefix):]
 	end := bytes.IndexByte(rest, '"')
 	if end <= 0 {
 		return nil, false
@@ -127,8 +129,8 @@ func quickID(line []byte) (id []byte, ok bool) {
 // the line right after that prefix. Then quickID, if sure, read the same
 // id, and the second pass need not run it again.
 func firstKeyID(line, id []byte) bool {
-	const prefix = len(`{"event_id":"`)
-	return len(id) > 0 && len(line) > prefix && bytes.HasPrefix(line, []byte(`{"event_id":"`)) && &line[prefix] == &id[0]
+	n := len(idPrefix)
+	return len(id) > 0 && len(line) > n && bytes.HasPrefix(line, []byte(idPrefix)) && &line[n] == &id[0]
 }
 
 // scanIDs is the first pass: it reads the raw_json of the units of
