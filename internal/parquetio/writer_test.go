@@ -1,0 +1,421 @@
+package parquetio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/rle"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+)
+
+// TestAppendHybridDecodes checks the RLE/bit-packing hybrid encoder against
+// parquet-go's decoder over bit widths, lengths around the group and run
+// limits, and value shapes that give RLE runs, bit-packed runs and both.
+func TestAppendHybridDecodes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, width := range []int{1, 2, 3, 7, 8, 9, 16, 17, 31, 32} {
+		mask := uint32(1<<width - 1)
+		for _, n := range []int{1, 7, 8, 9, 63, 64, 65, 504, 505, 1000, 5000} {
+			for _, shape := range []string{"random", "runs", "constant", "alternating"} {
+				vals := make([]uint32, n)
+				for i := range vals {
+					switch shape {
+					case "random":
+						vals[i] = rng.Uint32() & mask
+					case "runs":
+						vals[i] = uint32(i/(1+i%13)) & mask
+					case "constant":
+						vals[i] = mask
+					case "alternating":
+						vals[i] = uint32(i%2) & mask
+					}
+				}
+				enc := appendHybrid(nil, vals, width)
+				got, err := (&rle.Encoding{BitWidth: width}).DecodeInt32(nil, enc)
+				if err != nil {
+					t.Fatalf("width %d n %d %s: %v", width, n, shape, err)
+				}
+				if len(got) < n || len(got) >= n+8 {
+					t.Fatalf("width %d n %d %s: decoded %d values", width, n, shape, len(got))
+				}
+				for i, v := range vals {
+					if uint32(got[i]) != v {
+						t.Fatalf("width %d n %d %s: value %d = %d, want %d", width, n, shape, i, got[i], v)
+					}
+				}
+			}
+		}
+	}
+	// Levels (uint8) take the same path.
+	levels := []uint8{1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1}
+	got, err := (&rle.Encoding{BitWidth: 1}).DecodeLevels(nil, appendHybrid(nil, levels, 1))
+	if err != nil || !slices.Equal(got[:len(levels)], levels) {
+		t.Fatalf("levels: got %v (%v), want %v", got, err, levels)
+	}
+}
+
+// walkFile checks the layout of a Parquet file the way a strict reader
+// would: magic at both ends, each column chunk's pages contiguous from its
+// dictionary (or first data) page for exactly TotalCompressedSize bytes,
+// each page's CRC-32, values and uncompressed sizes adding up to the chunk's
+// metadata. It returns the footer.
+func walkFile(t *testing.T, data []byte) *format.FileMetaData {
+	t.Helper()
+	if !bytes.HasPrefix(data, magic) || !bytes.HasSuffix(data, magic) {
+		t.Fatal("missing PAR1 magic")
+	}
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	var md format.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[len(data)-8-n:len(data)-8], &md); err != nil {
+		t.Fatalf("footer: %v", err)
+	}
+	var rows int64
+	for gi, rg := range md.RowGroups {
+		rows += rg.NumRows
+		var total int64
+		for ci, cc := range rg.Columns {
+			m := cc.MetaData
+			where := fmt.Sprintf("row group %d column %s", gi, m.PathInSchema)
+			if m.NumValues != rg.NumRows {
+				t.Errorf("%s: %d values in %d rows", where, m.NumValues, rg.NumRows)
+			}
+			start := m.DataPageOffset
+			if m.DictionaryPageOffset > 0 {
+				start = m.DictionaryPageOffset
+			}
+			if cc.FileOffset != start {
+				t.Errorf("%s: file offset %d, chunk starts at %d", where, cc.FileOffset, start)
+			}
+			if ci == 0 && rg.FileOffset != start {
+				t.Errorf("%s: row group offset %d, first chunk at %d", where, rg.FileOffset, start)
+			}
+			r := bytes.NewReader(data[start : start+m.TotalCompressedSize])
+			var values, uncompressed int64
+			first := true
+			for r.Len() > 0 {
+				var h format.PageHeader
+				before := r.Len()
+				if err := thrift.NewDecoder(new(thrift.CompactProtocol).NewReader(r)).Decode(&h); err != nil {
+					t.Fatalf("%s: page header: %v", where, err)
+				}
+				body := make([]byte, h.CompressedPageSize)
+				if _, err := io.ReadFull(r, body); err != nil {
+					t.Fatalf("%s: page body: %v", where, err)
+				}
+				uncompressed += int64(before-r.Len()) - int64(h.CompressedPageSize) + int64(h.UncompressedPageSize)
+				if got := int32(crc32.ChecksumIEEE(body)); got != h.CRC {
+					t.Errorf("%s: page CRC %x, header says %x", where, got, h.CRC)
+				}
+				switch h.Type {
+				case format.DictionaryPage:
+					if !first || m.DictionaryPageOffset == 0 {
+						t.Errorf("%s: dictionary page not first, or not in the metadata", where)
+					}
+				case format.DataPage:
+					dp, _ := h.DataPageHeader.Get()
+					values += int64(dp.NumValues)
+					if first && m.DictionaryPageOffset > 0 {
+						t.Errorf("%s: dictionary page offset set, first page is a data page", where)
+					}
+					if first && m.DataPageOffset != start {
+						t.Errorf("%s: data page offset %d, first page at %d", where, m.DataPageOffset, start)
+					}
+				default:
+					t.Errorf("%s: page type %v", where, h.Type)
+				}
+				if h.Type == format.DictionaryPage && m.DataPageOffset != start+m.TotalCompressedSize-int64(r.Len()) {
+					t.Errorf("%s: data page offset %d, dictionary page ends at %d", where, m.DataPageOffset, start+m.TotalCompressedSize-int64(r.Len()))
+				}
+				first = false
+			}
+			if values != m.NumValues {
+				t.Errorf("%s: pages hold %d values, metadata %d", where, values, m.NumValues)
+			}
+			if uncompressed != m.TotalUncompressedSize {
+				t.Errorf("%s: pages hold %d uncompressed bytes, metadata %d", where, uncompressed, m.TotalUncompressedSize)
+			}
+			total += m.TotalCompressedSize
+		}
+		if total != rg.TotalCompressedSize {
+			t.Errorf("row group %d: chunks hold %d bytes, metadata %d", gi, total, rg.TotalCompressedSize)
+		}
+	}
+	if rows != md.NumRows {
+		t.Errorf("row groups hold %d rows, footer %d", rows, md.NumRows)
+	}
+	return &md
+}
+
+func writeFile(t *testing.T, b *column.Batch, opts WriterOptions) (*Writer, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, b.Schema, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w, buf.Bytes()
+}
+
+// readAll reads a file back with parquet-go's generic row reader (not our
+// reader's page-array path), as values.
+func readAll(t *testing.T, data []byte) [][]any {
+	t.Helper()
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]any
+	r := parquet.NewReader(f)
+	rows := make([]parquet.Row, 100)
+	for {
+		n, err := r.ReadRows(rows)
+		for _, row := range rows[:n] {
+			var vals []any
+			for _, v := range row {
+				switch {
+				case v.IsNull():
+					vals = append(vals, nil)
+				case v.Kind() == parquet.ByteArray:
+					vals = append(vals, string(v.ByteArray()))
+				case v.Kind() == parquet.Int64:
+					vals = append(vals, v.Int64())
+				case v.Kind() == parquet.Int32:
+					vals = append(vals, int64(v.Int32()))
+				case v.Kind() == parquet.Double:
+					vals = append(vals, v.Double())
+				case v.Kind() == parquet.Boolean:
+					vals = append(vals, v.Boolean())
+				default:
+					vals = append(vals, v.String())
+				}
+			}
+			out = append(out, vals)
+		}
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestWriterDictionaryFallback writes a dictionary column that passes the
+// dictionary limit inside a row group, with nulls and all-null pages: the
+// chunk holds RLE_DICTIONARY pages, then PLAIN pages, and reads back whole.
+func TestWriterDictionaryFallback(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{
+		{Name: "k", Type: column.TypeString, Nullable: true},
+		{Name: "n", Type: column.TypeLong, Nullable: false},
+	}}
+	b := column.NewBatch(s, 0)
+	var want [][]any
+	for i := range 200_000 {
+		var v any
+		switch {
+		case i >= 1000 && i < 3000: // whole pages of nulls in dictionary mode
+			b.Cols[0].AppendNull()
+		case i < 100_000:
+			v = fmt.Sprintf("low-%d", i%37)
+		default:
+			v = fmt.Sprintf("high-%07d-padding-padding", i) // 100K distinct: passes 1 MiB
+		}
+		if v != nil {
+			b.Cols[0].AppendString(v.(string))
+		}
+		b.Cols[1].AppendInt(int64(i))
+		want = append(want, []any{v, int64(i)})
+	}
+	for _, codec := range []string{"zstd", "snappy", "none"} {
+		t.Run(codec, func(t *testing.T) {
+			w, data := writeFile(t, b, WriterOptions{RowGroupRows: 150_000, PageBufferSize: 4 << 10, Codec: codec, Dictionary: []string{"k"}})
+			md := walkFile(t, data)
+			if len(md.RowGroups) != 2 {
+				t.Fatalf("%d row groups, want 2", len(md.RowGroups))
+			}
+			var kinds []string
+			for _, es := range md.RowGroups[0].Columns[0].MetaData.EncodingStats {
+				kinds = append(kinds, fmt.Sprintf("%v/%v", es.PageType, es.Encoding))
+			}
+			if !slices.Contains(kinds, "DATA_PAGE/RLE_DICTIONARY") || !slices.Contains(kinds, "DATA_PAGE/PLAIN") || !slices.Contains(kinds, "DICTIONARY_PAGE/PLAIN") {
+				t.Errorf("row group 0 pages %v: want dictionary pages, then PLAIN after the fallback", kinds)
+			}
+			// The second row group starts a new dictionary, which fills again.
+			if st := md.RowGroups[1].Columns[0].MetaData.EncodingStats; len(st) != 3 {
+				t.Errorf("row group 1 page kinds %v", st)
+			}
+			got := readAll(t, data)
+			if len(got) != len(want) {
+				t.Fatalf("read %d rows, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !slices.Equal(got[i], want[i]) {
+					t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
+				}
+			}
+			st := w.Stats()
+			if st[0].NullCount != 2000 || string(st[0].Min) != "high-0100000-padding-padding" || string(st[0].Max) != "low-9" {
+				t.Errorf("stats of k: nulls %d, min %q, max %q", st[0].NullCount, st[0].Min, st[0].Max)
+			}
+		})
+	}
+}
+
+// TestWriterStatistics checks the chunk statistics in the footer and the
+// file bounds Stats returns: integers, doubles with ±0, NaN and ±Inf,
+// booleans, strings, and columns left out of Bounds.
+func TestWriterStatistics(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{
+		{Name: "i", Type: column.TypeInt, Nullable: true},
+		{Name: "l", Type: column.TypeLong, Nullable: false},
+		{Name: "zero", Type: column.TypeDouble, Nullable: true},
+		{Name: "nan", Type: column.TypeDouble, Nullable: true},
+		{Name: "inf", Type: column.TypeFloat, Nullable: true},
+		{Name: "b", Type: column.TypeBoolean, Nullable: true},
+		{Name: "s", Type: column.TypeString, Nullable: true},
+		{Name: "skip", Type: column.TypeString, Nullable: true},
+	}}
+	b := column.NewBatch(s, 0)
+	for i := range 1000 {
+		if i%10 == 0 {
+			b.Cols[0].AppendNull()
+		} else {
+			b.Cols[0].AppendInt(int64(i - 500))
+		}
+		b.Cols[1].AppendInt(int64(i) * 1e12)
+		b.Cols[2].AppendFloat(float64(i%3) * 0) // 0 and -0 only
+		if i == 500 {
+			b.Cols[3].AppendFloat(math.NaN())
+		} else {
+			b.Cols[3].AppendFloat(float64(i))
+		}
+		if i == 7 {
+			b.Cols[4].AppendFloat(math.Inf(-1))
+		} else {
+			b.Cols[4].AppendFloat(1.5)
+		}
+		b.Cols[5].AppendBool(i%2 == 1)
+		b.Cols[6].AppendString(fmt.Sprintf("v%04d", (i*7919)%1000))
+		b.Cols[7].AppendString("x")
+	}
+	names := []string{"i", "l", "zero", "nan", "inf", "b", "s"}
+	w, data := writeFile(t, b, WriterOptions{RowGroupRows: 400, PageBufferSize: 256, Bounds: names, Dictionary: []string{"s"}})
+	md := walkFile(t, data)
+	st := w.Stats()
+	le32 := func(x int32) []byte { return binary.LittleEndian.AppendUint32(nil, uint32(x)) }
+	le64 := func(x int64) []byte { return binary.LittleEndian.AppendUint64(nil, uint64(x)) }
+	f64 := func(x float64) []byte { return binary.LittleEndian.AppendUint64(nil, math.Float64bits(x)) }
+	for _, c := range []struct {
+		col      int
+		nulls    int64
+		min, max []byte
+	}{
+		{0, 100, le32(-499), le32(499)},
+		{1, 0, le64(0), le64(999e12)},
+		{2, 0, f64(math.Copysign(0, -1)), f64(0)},
+		{3, 0, nil, nil}, // NaN: no bounds
+		{4, 0, nil, nil}, // -Inf: no bounds in Stats (Spark orders them apart)
+		{5, 0, []byte{0}, []byte{1}},
+		{6, 0, []byte("v0000"), []byte("v0999")},
+		{7, 0, nil, nil}, // not in Bounds
+	} {
+		got := st[c.col]
+		if got.NullCount != c.nulls || got.HasBounds != (c.min != nil) || !bytes.Equal(got.Min, c.min) || !bytes.Equal(got.Max, c.max) {
+			t.Errorf("Stats()[%s] = nulls %d bounds %v [%x, %x], want nulls %d [%x, %x]", s.Fields[c.col].Name, got.NullCount, got.HasBounds, got.Min, got.Max, c.nulls, c.min, c.max)
+		}
+	}
+	// Chunk statistics: the NaN chunk has none, the other chunks of "nan"
+	// and every chunk of "inf" have bounds; "skip" never does.
+	for gi, rg := range md.RowGroups {
+		for ci, cc := range rg.Columns {
+			ms := cc.MetaData.Statistics
+			has := ms.MinValue != nil
+			want := ci != 7 && !(ci == 3 && gi == 1)
+			if has != want {
+				t.Errorf("row group %d column %s: bounds %v, want %v", gi, s.Fields[ci].Name, has, want)
+			}
+		}
+	}
+	if got := md.RowGroups[0].Columns[4].MetaData.Statistics.MinValue; !bytes.Equal(got, binary.LittleEndian.AppendUint32(nil, math.Float32bits(float32(math.Inf(-1))))) {
+		t.Errorf("inf chunk min %x, want -Inf", got)
+	}
+}
+
+// TestWriterEmptyAndErrors: a file without rows is valid; bad input is
+// refused before anything is written, and the writer stays failed.
+func TestWriterEmptyAndErrors(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{{Name: "a", Type: column.TypeLong, Nullable: false}}}
+	_, data := writeFile(t, column.NewBatch(s, 0), WriterOptions{})
+	if md := walkFile(t, data); md.NumRows != 0 || len(md.RowGroups) != 0 {
+		t.Errorf("empty file: %d rows in %d row groups", md.NumRows, len(md.RowGroups))
+	}
+	if got := readAll(t, data); len(got) != 0 {
+		t.Errorf("empty file read %d rows", len(got))
+	}
+
+	b := column.NewBatch(s, 0)
+	b.Cols[0].AppendInt(1)
+	b.Cols[0].AppendNull()
+	w, err := NewWriter(io.Discard, s, WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(b); err == nil || !bytes.Contains([]byte(err.Error()), []byte("null in a non-nullable column at row 1")) {
+		t.Errorf("null in a required column: error %v", err)
+	}
+	for _, opts := range []WriterOptions{
+		{Codec: "lz4"},
+		{Dictionary: []string{"nope"}},
+		{Dictionary: []string{"a"}},
+	} {
+		if _, err := NewWriter(io.Discard, s, opts); err == nil {
+			t.Errorf("NewWriter(%+v) succeeded", opts)
+		}
+	}
+}
+
+// failWriter fails after n bytes.
+type failWriter struct{ n int }
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		return 0, fmt.Errorf("disk full")
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+func TestWriterKeepsFailure(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{{Name: "a", Type: column.TypeLong, Nullable: false}}}
+	b := column.NewBatch(s, 0)
+	for i := range 100 {
+		b.Cols[0].AppendInt(int64(i))
+	}
+	w, err := NewWriter(&failWriter{n: 10}, s, WriterOptions{RowGroupRows: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(b); err == nil {
+		t.Fatal("write to a failing writer succeeded")
+	}
+	if err := w.Close(); err == nil || !bytes.Contains([]byte(err.Error()), []byte("disk full")) {
+		t.Errorf("Close after a failed write: %v", err)
+	}
+}
