@@ -60,6 +60,7 @@ func SilverWriteOptions() delta.WriteOptions {
 	return delta.WriteOptions{Parquet: parquetio.WriterOptions{
 		RowGroupRows:   1 << 15,
 		PageBufferSize: 256 << 10,
+		Codec:          "snappy",
 		Dictionary: []string{"event_name", "device_type", "platform", "country", "region", "city",
 			"utm_source", "utm_medium", "utm_campaign", "category", "currency", "ingest_batch_id"},
 	}}
