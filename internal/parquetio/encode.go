@@ -3,6 +3,7 @@ package parquetio
 import (
 	"encoding/binary"
 	"hash/maphash"
+	"math/bits"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
@@ -93,6 +94,28 @@ const (
 
 var dictSeed = maphash.MakeSeed()
 
+// dictHash hashes a dictionary value: values of up to 16 bytes (most
+// low-cardinality strings) with two loads and a multiply, longer ones with
+// maphash, so that long values differing only in the middle do not collide.
+func dictHash(v []byte) uint64 {
+	n := len(v)
+	var a, b uint64
+	switch {
+	case n > 16:
+		return maphash.Bytes(dictSeed, v)
+	case n >= 8:
+		a = binary.LittleEndian.Uint64(v)
+		b = binary.LittleEndian.Uint64(v[n-8:])
+	case n >= 4:
+		a = uint64(binary.LittleEndian.Uint32(v))
+		b = uint64(binary.LittleEndian.Uint32(v[n-4:]))
+	case n > 0:
+		a = uint64(v[0])<<16 | uint64(v[n>>1])<<8 | uint64(v[n-1])
+	}
+	hi, lo := bits.Mul64(a^0x9e3779b97f4a7c15, b^uint64(n)^0xc2b2ae3d27d4eb4f)
+	return hi ^ lo
+}
+
 // dictionary maps the distinct byte-array values of one column chunk to
 // their indices.
 type dictionary struct {
@@ -121,7 +144,7 @@ func (d *dictionary) full(v []byte) bool {
 // index returns v's index, adding v when it is new (added reports that);
 // ok is false when v is new and the dictionary is full.
 func (d *dictionary) index(v []byte) (idx int32, added, ok bool) {
-	h := maphash.Bytes(dictSeed, v)
+	h := dictHash(v)
 	for s := h & d.mask; ; s = (s + 1) & d.mask {
 		e := d.slots[s]
 		if e == 0 {
@@ -147,7 +170,7 @@ func (d *dictionary) grow() {
 	d.slots = make([]int32, 2*len(d.slots))
 	d.mask = uint64(len(d.slots) - 1)
 	for i := range int32(d.len()) {
-		s := maphash.Bytes(dictSeed, d.entry(i)) & d.mask
+		s := dictHash(d.entry(i)) & d.mask
 		for d.slots[s] != 0 {
 			s = (s + 1) & d.mask
 		}

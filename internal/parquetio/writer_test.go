@@ -419,3 +419,24 @@ func TestWriterKeepsFailure(t *testing.T) {
 		t.Errorf("Close after a failed write: %v", err)
 	}
 }
+
+// BenchmarkDictionaryIndex measures dictionary lookups of silver-like
+// low-cardinality values (countries, cities, campaigns).
+func BenchmarkDictionaryIndex(b *testing.B) {
+	var vals [][]byte
+	for i := range 4096 {
+		vals = append(vals, []byte(fmt.Sprintf("%s-%d", []string{"US", "Berlin", "black_friday_sale", "mobile"}[i%4], i%61)))
+	}
+	d := newDictionary()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		for _, v := range vals {
+			if _, _, ok := d.index(v); !ok {
+				b.Fatal("full")
+			}
+		}
+		n += len(vals)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "values/s")
+}
