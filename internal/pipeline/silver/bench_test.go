@@ -86,3 +86,13 @@ func BenchmarkFindLosers(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+func BenchmarkQuickID(b *testing.B) {
+	lines := benchLines(b, 200_000)
+	for b.Loop() {
+		for _, line := range lines {
+			quickID(line)
+		}
+	}
+	b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
