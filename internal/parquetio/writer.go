@@ -350,7 +350,7 @@ type chunkWriter struct {
 	fallback bool        // the dictionary is full: PLAIN until the row group ends
 
 	// The page being built.
-	levels    []uint8  // definition levels (optional columns)
+	levels    []uint8  // definition levels, once the page holds a null
 	plain     []byte   // PLAIN values
 	bools     []bool   // boolean values, packed when the page is flushed
 	idx       []uint32 // dictionary indices
@@ -438,26 +438,43 @@ func (c *chunkWriter) fit(vec *column.Vector, start, end, room int) int {
 	return min(end, start+max(room, 1))
 }
 
+// appendLevels records the rows [start,end) of the page: their definition
+// levels, for an optional column.
 func (c *chunkWriter) appendLevels(nulls []bool, start, end int) {
-	n := end - start
-	c.pageRows += n
-	if !c.optional {
-		return
-	}
-	if nulls == nil {
-		for range n {
-			c.levels = append(c.levels, 1)
+	if nulls == nil || !c.optional {
+		for range end - start {
+			c.addValid()
 		}
 		return
 	}
 	for _, null := range nulls[start:end] {
 		if null {
-			c.levels = append(c.levels, 0)
-			c.pageNulls++
+			c.addNull()
 		} else {
+			c.addValid()
+		}
+	}
+}
+
+// addValid and addNull record a row of the page. Levels are kept only once
+// the page holds a null: a page without one gets a single RLE run.
+func (c *chunkWriter) addValid() {
+	if c.pageNulls > 0 {
+		c.levels = append(c.levels, 1)
+	}
+	c.pageRows++
+}
+
+func (c *chunkWriter) addNull() {
+	if c.pageNulls == 0 {
+		c.levels = c.levels[:0]
+		for range c.pageRows {
 			c.levels = append(c.levels, 1)
 		}
 	}
+	c.levels = append(c.levels, 0)
+	c.pageNulls++
+	c.pageRows++
 }
 
 // writeDict dictionary-encodes rows from start until the page fills, the
@@ -467,9 +484,7 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 	offs, data, nulls := vec.Offsets, vec.Data, vec.Nulls
 	for i := start; i < end; i++ {
 		if nulls != nil && nulls[i] {
-			c.levels = append(c.levels, 0)
-			c.pageRows++
-			c.pageNulls++
+			c.addNull()
 			continue
 		}
 		v := data[offs[i]:offs[i+1]]
@@ -481,11 +496,8 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 		if added && c.bounds {
 			c.chunk.addBytes(v)
 		}
-		if c.optional {
-			c.levels = append(c.levels, 1)
-		}
 		c.idx = append(c.idx, uint32(idx))
-		c.pageRows++
+		c.addValid()
 		if c.pageBytes() >= limit {
 			return i + 1
 		}
@@ -596,7 +608,12 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 	page := pw.page[:0]
 	if c.optional {
 		page = append(page, 0, 0, 0, 0)
-		page = appendHybrid(page, c.levels, 1)
+		if c.pageNulls == 0 {
+			page = binary.AppendUvarint(page, uint64(c.pageRows)<<1)
+			page = append(page, 1)
+		} else {
+			page = appendHybrid(page, c.levels, 1)
+		}
 		binary.LittleEndian.PutUint32(page, uint32(len(page)-4))
 	}
 	enc := format.Plain

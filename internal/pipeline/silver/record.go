@@ -153,15 +153,26 @@ func (r rec) appendTo(b *column.Batch) {
 
 // appendEvent appends a valid event as one silver row: the row appendTo
 // gives for appendRecord's encoding of the same event.
+// The strings are appended field by field, in silverStrings order, without
+// building eventStrings' array: this runs once per silver row.
 func appendEvent(b *column.Batch, ev *event.Event, ingestTS int64, batchID []byte) {
-	for i, s := range eventStrings(ev) {
-		v := b.Cols[silverStrings[i]]
-		if s == nil {
-			v.AppendNull()
-		} else {
-			v.AppendBytes(s)
-		}
-	}
+	c := b.Cols
+	c[pipeline.SEventID].AppendOptBytes(ev.EventID)
+	c[pipeline.SEventName].AppendOptBytes(ev.EventName)
+	c[pipeline.SUserID].AppendOptBytes(ev.UserID)
+	c[pipeline.SSessionID].AppendOptBytes(ev.SessionID)
+	c[pipeline.SDeviceType].AppendOptBytes(ev.DeviceType)
+	c[pipeline.SPlatform].AppendOptBytes(ev.Platform)
+	c[pipeline.SCountry].AppendOptBytes(ev.Country)
+	c[pipeline.SRegion].AppendOptBytes(ev.Region)
+	c[pipeline.SCity].AppendOptBytes(ev.City)
+	c[pipeline.SUTMSource].AppendOptBytes(ev.UTMSource)
+	c[pipeline.SUTMMedium].AppendOptBytes(ev.UTMMedium)
+	c[pipeline.SUTMCampaign].AppendOptBytes(ev.UTMCampaign)
+	c[pipeline.SProductID].AppendOptBytes(ev.ProductID)
+	c[pipeline.SCategory].AppendOptBytes(ev.Category)
+	c[pipeline.SCurrency].AppendOptBytes(ev.Currency)
+	c[pipeline.SOrderID].AppendOptBytes(ev.OrderID)
 	b.Cols[pipeline.SIngestBatchID].AppendBytes(batchID)
 	b.Cols[pipeline.SEventTS].AppendInt(ev.EventTS)
 	b.Cols[pipeline.SEventDate].AppendInt(int64(ev.EventDate))

@@ -597,6 +597,10 @@ func (e *emitter) abort() {
 type batcher struct {
 	em     *emitter
 	byDate map[int32]*[2]*column.Batch
+	// The last date's batches: rows come in event time order, so most
+	// rows skip the map.
+	lastDate int32
+	last     *[2]*column.Batch
 }
 
 func (e *emitter) newBatcher() *batcher {
@@ -604,40 +608,53 @@ func (e *emitter) newBatcher() *batcher {
 }
 
 func (bt *batcher) emit(r rec) error {
-	b, done := bt.batchFor(r.eventDate(), r.isPurchase())
-	r.appendTo(b)
-	return done()
+	d, k := r.eventDate(), kindOf(r.isPurchase())
+	bs := bt.batches(d)
+	r.appendTo(bs[k])
+	return bt.sendFull(d, bs, k)
 }
 
 // emitEvent writes a valid event straight from the parser.
 func (bt *batcher) emitEvent(ev *event.Event, ingestTS int64, batchID []byte) error {
-	b, done := bt.batchFor(ev.EventDate, ev.Name == event.Purchase)
-	appendEvent(b, ev, ingestTS, batchID)
-	return done()
+	d, k := ev.EventDate, kindOf(ev.Name == event.Purchase)
+	bs := bt.batches(d)
+	appendEvent(bs[k], ev, ingestTS, batchID)
+	return bt.sendFull(d, bs, k)
 }
 
-// batchFor returns the pending batch of a date and kind to append one row
-// to; done sends it on once it is full.
-func (bt *batcher) batchFor(d int32, purchase bool) (*column.Batch, func() error) {
+// kindOf is the index of a row's batch: 1 for purchases (kept in files of
+// their own), 0 for the rest.
+func kindOf(purchase bool) int {
+	if purchase {
+		return 1
+	}
+	return 0
+}
+
+// batches returns the pending batches of a date.
+func (bt *batcher) batches(d int32) *[2]*column.Batch {
+	if bt.last != nil && bt.lastDate == d {
+		return bt.last
+	}
 	bs := bt.byDate[d]
 	if bs == nil {
 		bs = &[2]*column.Batch{bt.em.batch(), bt.em.batch()}
 		bt.byDate[d] = bs
 	}
-	k := 0
-	if purchase {
-		k = 1
-	}
-	return bs[k], func() error {
-		if bs[k].Len() < emitBatchRows {
-			return nil
-		}
-		if err := bt.em.send(d, k == 1, bs[k]); err != nil {
-			return err
-		}
-		bs[k] = bt.em.batch()
+	bt.lastDate, bt.last = d, bs
+	return bs
+}
+
+// sendFull sends batch k of a date on once it is full.
+func (bt *batcher) sendFull(d int32, bs *[2]*column.Batch, k int) error {
+	if bs[k].Len() < emitBatchRows {
 		return nil
 	}
+	if err := bt.em.send(d, k == 1, bs[k]); err != nil {
+		return err
+	}
+	bs[k] = bt.em.batch()
+	return nil
 }
 
 // flush sends what is pending.
@@ -652,6 +669,7 @@ func (bt *batcher) flush() error {
 		}
 	}
 	bt.byDate = map[int32]*[2]*column.Batch{}
+	bt.last = nil
 	return nil
 }
 
