@@ -24,6 +24,11 @@ type ScanOptions struct {
 	FilterRows bool
 	// BatchRows is the most rows per batch (default 8192).
 	BatchRows int
+	// AliasPages lets the first string column of each file's batches point
+	// into the file's decoded pages (parquetio.ReaderOptions.AliasPages):
+	// its values are valid only while the callback runs, which must copy
+	// what it keeps and not append to the batch.
+	AliasPages bool
 }
 
 // Scan reads the rows of a snapshot.
@@ -198,7 +203,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 	if err != nil {
 		return src.wrap(a.Path, err)
 	}
-	r, err := pf.NewReader(&fileSchema, parquetio.ReaderOptions{BatchRows: sc.opts.BatchRows})
+	r, err := pf.NewReader(&fileSchema, parquetio.ReaderOptions{BatchRows: sc.opts.BatchRows, AliasPages: sc.opts.AliasPages})
 	if err != nil {
 		return fmt.Errorf("data file %s: %w", a.Path, err)
 	}

@@ -66,11 +66,20 @@ func BenchmarkBronzeCodecs(b *testing.B) {
 	}
 }
 
-// BenchmarkReadRawJSON measures reading the raw_json column back.
+// BenchmarkReadRawJSON measures reading the raw_json column back, copied
+// into the batch or aliasing the pages (ReaderOptions.AliasPages).
 func BenchmarkReadRawJSON(b *testing.B) {
 	batch := bronzeLines(b, 200_000)
-	for _, codec := range []string{"zstd", "snappy"} {
-		b.Run(codec, func(b *testing.B) {
+	for _, c := range []struct {
+		codec string
+		alias bool
+	}{{"zstd", false}, {"snappy", false}, {"snappy", true}} {
+		codec := c.codec
+		name := codec
+		if c.alias {
+			name += "-alias"
+		}
+		b.Run(name, func(b *testing.B) {
 			var buf bytesWriter
 			w, _ := NewWriter(&buf, batch.Schema, WriterOptions{Codec: codec, Bounds: []string{}})
 			w.Write(batch)
@@ -82,7 +91,7 @@ func BenchmarkReadRawJSON(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				r, _ := f.NewReader(batch.Schema, ReaderOptions{})
+				r, _ := f.NewReader(batch.Schema, ReaderOptions{AliasPages: c.alias})
 				for r.Next(out) != io.EOF {
 				}
 			}

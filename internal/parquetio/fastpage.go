@@ -193,3 +193,47 @@ func (r *Reader) readFast(p *fieldPlan, vec *column.Vector, n, maxBytes int) (in
 	}
 	return n, nil
 }
+
+// readAliased reads up to n rows of a flat byte-array column from the
+// current page, pointing vec's Data into the page instead of copying
+// (ReaderOptions.AliasPages); a dictionary-encoded page is copied instead.
+// The slice's capacity ends with the values, so an append to it cannot
+// write into the page.
+func (r *Reader) readAliased(p *fieldPlan, vec *column.Vector, n int) (int, error) {
+	c := p.curs[0]
+	for c.fp.row >= c.fp.rows {
+		if err := c.nextFastPage(fastBytes); err != nil {
+			return 0, fmt.Errorf("column %s: fewer values than rows: %w", p.field.Name, err)
+		}
+	}
+	fp := &c.fp
+	if fp.idx != nil {
+		return r.readFast(p, vec, n, r.opts.BatchBytes)
+	}
+	k := min(n, fp.rows-fp.row)
+	start := fp.offs[fp.val]
+	var cur int32
+	for range k {
+		row := fp.row
+		fp.row++
+		if fp.defs != nil && fp.defs[row] < fp.maxDef {
+			if vec.Nulls == nil {
+				vec.Nulls = make([]bool, vec.Len, max(k, 16))
+			}
+			vec.Nulls = append(vec.Nulls, true)
+		} else {
+			j := fp.val
+			fp.val++
+			cur = int32(fp.offs[j+1] - start)
+			if vec.Nulls != nil {
+				vec.Nulls = append(vec.Nulls, false)
+			}
+		}
+		vec.Offsets = append(vec.Offsets, cur)
+		vec.Len++
+	}
+	end := fp.offs[fp.val]
+	vec.Data = fp.data[start:end:end]
+	p.aliased = true
+	return k, nil
+}

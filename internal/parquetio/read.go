@@ -22,6 +22,12 @@ type ReaderOptions struct {
 	// SkipRowGroup, when set, is asked before each row group is read; true
 	// skips it (for min/max pruning).
 	SkipRowGroup func(rg parquet.RowGroup) bool
+	// AliasPages lets the first string or binary column of a batch point
+	// into the file's decoded page instead of copying its values, when the
+	// page is PLAIN-encoded; a batch then ends with the page. Its values are
+	// valid only until the next call to Next or Close, and the batch must
+	// not be appended to.
+	AliasPages bool
 }
 
 // File is an open Parquet file.
@@ -58,9 +64,12 @@ type fieldPlan struct {
 	node   *pnode // nil: the column is missing from the file → nulls
 	nested bool
 	flat   *leafReader
-	fast   fastKind      // flat columns: copy from page arrays (fastpage.go)
-	leaves []*leafReader // nested: per leaf in [node.lo, node.hi)
-	curs   []*cursor     // per leaf
+	fast   fastKind // flat columns: copy from page arrays (fastpage.go)
+	// aliased: the vector's Data points into a page (AliasPages), to be
+	// dropped, not reused, before the next read
+	aliased bool
+	leaves  []*leafReader // nested: per leaf in [node.lo, node.hi)
+	curs    []*cursor     // per leaf
 }
 
 // Reader streams rows of selected columns of a file in batches.
@@ -209,7 +218,16 @@ func (r *Reader) Next(b *column.Batch) error {
 	for i := range r.plans {
 		if p := &r.plans[i]; p.flat != nil && (p.field.Type.Kind == column.String || p.field.Type.Kind == column.Binary) {
 			first = i
-			m, err := r.readFlat(p, b.Cols[i], int(n), r.opts.BatchBytes)
+			var m int
+			var err error
+			if p.aliased {
+				b.Cols[i].Data, p.aliased = nil, false
+			}
+			if r.opts.AliasPages && p.fast == fastBytes {
+				m, err = r.readAliased(p, b.Cols[i], int(n))
+			} else {
+				m, err = r.readFlat(p, b.Cols[i], int(n), r.opts.BatchBytes)
+			}
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go"
@@ -439,4 +440,71 @@ func BenchmarkDictionaryIndex(b *testing.B) {
 		n += len(vals)
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "values/s")
+}
+
+// TestReadAliasPages reads a file with AliasPages and without: the same
+// rows, batches that end with pages, dictionary pages copied, and a batch
+// appended to by its caller cannot corrupt the next one.
+func TestReadAliasPages(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{
+		{Name: "raw", Type: column.TypeString, Nullable: true},
+		{Name: "n", Type: column.TypeLong, Nullable: false},
+		{Name: "tag", Type: column.TypeString, Nullable: true},
+	}}
+	b := column.NewBatch(s, 0)
+	for i := range 20_000 {
+		switch {
+		case i%11 == 5:
+			b.Cols[0].AppendNull()
+		case i >= 12_000 && i < 14_000:
+			b.Cols[0].AppendString(fmt.Sprintf("low-%d", i%5)) // a dictionary-encoded stretch
+		default:
+			b.Cols[0].AppendString(fmt.Sprintf(`{"event_id":"%08d","pad":"%s"}`, i, strings.Repeat("x", 60+i%97)))
+		}
+		b.Cols[1].AppendInt(int64(i))
+		b.Cols[2].AppendString(fmt.Sprint(i % 3))
+	}
+	// raw is dictionary-encoded but falls back to PLAIN once its dictionary
+	// passes 1 MiB; the second row group starts a new dictionary.
+	_, data := writeFile(t, b, WriterOptions{RowGroupRows: 12_000, PageBufferSize: 8 << 10, Dictionary: []string{"raw", "tag"}})
+	read := func(alias bool) ([][]any, int) {
+		f, err := Open(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := f.NewReader(s, ReaderOptions{BatchRows: 1000, AliasPages: alias})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		got := column.NewBatch(s, 1000)
+		var out [][]any
+		batches := 0
+		for {
+			err := r.Next(got)
+			if err == io.EOF {
+				return out, batches
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			batches++
+			out = append(out, rows(got)...)
+			got.Cols[0].AppendString("appended by the caller") // must not reach the page
+		}
+	}
+	plain, plainBatches := read(false)
+	aliased, aliasBatches := read(true)
+	want := rows(b)
+	if len(plain) != len(want) || len(aliased) != len(want) {
+		t.Fatalf("read %d and %d rows, want %d", len(plain), len(aliased), len(want))
+	}
+	for i := range want {
+		if !slices.Equal(plain[i], want[i]) || !slices.Equal(aliased[i], want[i]) {
+			t.Fatalf("row %d: copied %v, aliased %v, want %v", i, plain[i], aliased[i], want[i])
+		}
+	}
+	if aliasBatches <= plainBatches {
+		t.Errorf("aliased reads made %d batches, copies %d: batches should end with pages", aliasBatches, plainBatches)
+	}
 }

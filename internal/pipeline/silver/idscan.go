@@ -138,7 +138,7 @@ func firstKeyID(line, id []byte) bool {
 // versions after lastS and returns the repeated keys. When silver has rows,
 // it also fills filter with every key, for loadExisting.
 func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, expected int64, filter *keyFilter, needFilter bool, opts Options) (*repeats, error) {
-	sc, err := bronze.Scan(delta.ScanOptions{Columns: []string{"raw_json"}, BatchRows: 4096})
+	sc, err := bronze.Scan(delta.ScanOptions{Columns: []string{"raw_json"}, BatchRows: 4096, AliasPages: true})
 	if err != nil {
 		return nil, err
 	}

@@ -283,7 +283,7 @@ var bronzeCols = []string{"raw_json", "ingest_ts", "ingest_batch_id"}
 // buckets when it may repeat.
 func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, lastQ int64, qw *quarantineWriter,
 	bk *buckets, rep *repeats, existing *existingRows, em *emitter, res *Result, opts Options) error {
-	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096})
+	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096, AliasPages: true})
 	if err != nil {
 		return err
 	}
