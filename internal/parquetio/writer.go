@@ -117,7 +117,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 			c.bounds = false // wide decimals: no bounds (Delta stats skip them)
 		}
 		if slices.Contains(opts.Dictionary, f.Name) {
-			c.dict = newDictionary()
+			c.dict, c.last = newDictionary(), -1
 		}
 		pw.cols = append(pw.cols, c)
 	}
@@ -348,6 +348,7 @@ type chunkWriter struct {
 	bounds   bool        // compute min/max
 	dict     *dictionary // nil: PLAIN
 	fallback bool        // the dictionary is full: PLAIN until the row group ends
+	last     int32       // index of the previous dictionary value, -1 for none
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
@@ -488,13 +489,20 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 			continue
 		}
 		v := data[offs[i]:offs[i+1]]
-		idx, added, ok := c.dict.index(v)
-		if !ok {
-			c.fallback = true
-			return i
-		}
-		if added && c.bounds {
-			c.chunk.addBytes(v)
+		// Runs of one value (a file's source, a run's batch id) skip the
+		// hash.
+		idx := c.last
+		if idx < 0 || string(c.dict.entry(idx)) != string(v) {
+			var added, ok bool
+			idx, added, ok = c.dict.index(v)
+			if !ok {
+				c.fallback = true
+				return i
+			}
+			if added && c.bounds {
+				c.chunk.addBytes(v)
+			}
+			c.last = idx
 		}
 		c.idx = append(c.idx, uint32(idx))
 		c.addValid()
@@ -725,7 +733,7 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 	c.chunk, c.chunkNaN = valueBounds{minB: c.chunk.minB[:0], maxB: c.chunk.maxB[:0]}, false
 	if c.dict != nil {
 		c.dict.reset()
-		c.fallback = false
+		c.fallback, c.last = false, -1
 	}
 	return format.ColumnChunk{FileOffset: start, MetaData: md}, nil
 }
