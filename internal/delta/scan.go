@@ -122,8 +122,20 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 		fileOut = append(fileOut, o)
 	}
 	// Row filters may need columns the caller did not ask for.
+	filterRows := sc.filter != nil && sc.opts.FilterRows
+	if filterRows {
+		// A filter on partition columns only has one answer for the
+		// whole file: no row-by-row evaluation.
+		if vals, ok := sc.partitionFilterValues(a); ok {
+			match, known := sc.filter.eval(func(i int) any { return vals[i] })
+			if known && !match {
+				return nil
+			}
+			filterRows = !known
+		}
+	}
 	var filterIdx []int
-	if sc.filter != nil && sc.opts.FilterRows {
+	if filterRows {
 		for _, i := range sc.filter.columns(nil) {
 			if !slices.Contains(sc.outIdx, i) && !slices.Contains(filterIdx, i) {
 				filterIdx = append(filterIdx, i)
@@ -166,7 +178,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 		for o, v := range consts {
 			out.Cols[o] = constVector(sc.schema.Fields[o].Type, v, n)
 		}
-		if sc.filter != nil && sc.opts.FilterRows {
+		if filterRows {
 			return sc.filterAndEmit(out, fb, extra, filterConsts, fn)
 		}
 		return fn(out)
@@ -224,6 +236,25 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 			return err
 		}
 	}
+}
+
+// partitionFilterValues returns the file's values of the filter's columns
+// when they are all partition columns.
+func (sc *Scan) partitionFilterValues(a *Add) (map[int]any, bool) {
+	s := sc.snap
+	vals := map[int]any{}
+	for _, i := range sc.filter.columns(nil) {
+		f := s.schema.Fields[i]
+		if !slices.Contains(s.metadata.PartitionColumns, f.Name) {
+			return nil, false
+		}
+		v, err := s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
+		if err != nil {
+			return nil, false
+		}
+		vals[i] = v
+	}
+	return vals, true
 }
 
 func (sc *Scan) countRows(ctx context.Context, rel string) (int64, error) {

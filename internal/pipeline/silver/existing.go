@@ -88,7 +88,8 @@ type existingRows struct {
 // the filter; then it reads ingest_ts for those rows only.
 func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int) (*existingRows, error) {
 	e := &existingRows{m: map[key]existingRow{}, drops: map[int32][]int32{}}
-	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192})
+	// The ids are read aliasing the pages: the few kept are cloned.
+	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192, AliasPages: true})
 	if err != nil {
 		return nil, err
 	}
@@ -99,17 +100,25 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, 
 	for fi, a := range e.files {
 		eg.Go(func() error {
 			row := int32(0)
+			var keys []key
 			err := sc.ReadFile(ectx, a, func(b *column.Batch) error {
 				ids := b.Cols[0]
+				// Hash the batch first, then probe: the probes, cache
+				// misses with no dependency between them, overlap.
+				keys = keys[:0]
 				for r, n := 0, b.Len(); r < n; r++ {
+					var k key
 					if !ids.IsNull(r) {
-						id := ids.Bytes(r)
-						if filter.mayContain(hashID(id)) {
-							hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: row, id: bytes.Clone(id)})
-						}
+						k = hashID(ids.Bytes(r))
 					}
-					row++
+					keys = append(keys, k)
 				}
+				for r, k := range keys {
+					if !ids.IsNull(r) && filter.mayContain(k) {
+						hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: row + int32(r), id: bytes.Clone(ids.Bytes(r))})
+					}
+				}
+				row += int32(len(keys))
 				return nil
 			})
 			if err != nil {
