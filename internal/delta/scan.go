@@ -124,9 +124,10 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 	// Row filters may need columns the caller did not ask for.
 	filterRows := sc.filter != nil && sc.opts.FilterRows
 	if filterRows {
-		// A filter on partition columns only has one answer for the
-		// whole file: no row-by-row evaluation.
-		if vals, ok := sc.partitionFilterValues(a); ok {
+		// A filter on columns that are constant in the file (partition
+		// columns, single-valued statistics) has one answer for the whole
+		// file: no row-by-row evaluation.
+		if vals, ok := sc.constantFilterValues(a); ok {
 			match, known := sc.filter.eval(func(i int) any { return vals[i] })
 			if known && !match {
 				return nil
@@ -238,18 +239,14 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 	}
 }
 
-// partitionFilterValues returns the file's values of the filter's columns
-// when they are all partition columns.
-func (sc *Scan) partitionFilterValues(a *Add) (map[int]any, bool) {
-	s := sc.snap
+// constantFilterValues returns the file's values of the filter's columns
+// when each is constant in the file.
+func (sc *Scan) constantFilterValues(a *Add) (map[int]any, bool) {
+	r := sc.snap.fileRanges(a).(*fileRanges)
 	vals := map[int]any{}
 	for _, i := range sc.filter.columns(nil) {
-		f := s.schema.Fields[i]
-		if !slices.Contains(s.metadata.PartitionColumns, f.Name) {
-			return nil, false
-		}
-		v, err := s.table.partitionValue(f.Type, a.PartitionValues[s.storedName(i)])
-		if err != nil {
+		v, ok := r.fileConstant(i)
+		if !ok {
 			return nil, false
 		}
 		vals[i] = v

@@ -45,9 +45,10 @@ func TestScanFilterRows(t *testing.T) {
 	}
 }
 
-// TestScanFilterRowsPartitionOnly: a row filter on partition columns only is
-// answered once per file (ReadFile, which skips no file by itself, returns
-// all or none of a file's rows), with the same rows as row by row.
+// TestScanFilterRowsPartitionOnly: a row filter on columns constant in a
+// file (partition columns, single-valued statistics) is answered once for
+// the file (ReadFile, which skips no file by itself, returns all or none of
+// its rows), with the same rows as row by row.
 func TestScanFilterRowsPartitionOnly(t *testing.T) {
 	ctx := context.Background()
 	_, s := newTestTable(t, true)
@@ -58,24 +59,45 @@ func TestScanFilterRowsPartitionOnly(t *testing.T) {
 		}
 		s = r.Snapshot
 	}
-	filter := Or(Eq("day", "2022-01-08"), Eq("day", "2022-01-10")) // days 19000 and 19002
-	sc, err := s.Scan(ScanOptions{Columns: []string{"id", "day"}, Filter: filter, FilterRows: true})
-	if err != nil {
-		t.Fatal(err)
+	// The statistics make id constant in day 19002's file only.
+	var constant []any
+	for _, a := range s.Files() {
+		if v, ok := s.fileRanges(a).(*fileRanges).fileConstant(s.Schema().Index("id")); ok {
+			constant = append(constant, v)
+		}
 	}
-	var got []string
-	for _, a := range s.Files() { // every file, not only those the filter kept
-		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
-			for r := 0; r < b.Len(); r++ {
-				got = append(got, b.Cols[0].Str(r))
-			}
-			return nil
-		})
+	if diff := cmp.Diff([]any{"f"}, constant); diff != "" {
+		t.Errorf("constant ids (-want +got):\n%s", diff)
+	}
+	for _, c := range []struct {
+		filter Predicate
+		want   []string
+	}{
+		{Or(Eq("day", "2022-01-08"), Eq("day", "2022-01-10")), []string{"a", "b", "c", "f"}}, // days 19000 and 19002
+		// id is constant (min = max, no null) only in day 19002's file;
+		// the other files are filtered row by row.
+		{Eq("id", "f"), []string{"f"}},
+		{Or(Eq("id", "f"), Eq("id", "b")), []string{"b", "f"}},
+		{Not(Eq("id", "f")), []string{"a", "b", "c", "d", "e"}},
+	} {
+		sc, err := s.Scan(ScanOptions{Columns: []string{"id", "day"}, Filter: c.filter, FilterRows: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	if diff := cmp.Diff([]string{"a", "b", "c", "f"}, sortedCopy(got)); diff != "" {
-		t.Errorf("rows (-want +got):\n%s", diff)
+		var got []string
+		for _, a := range s.Files() { // every file, not only those the filter kept
+			err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
+				for r := 0; r < b.Len(); r++ {
+					got = append(got, b.Cols[0].Str(r))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if diff := cmp.Diff(c.want, sortedCopy(got)); diff != "" {
+			t.Errorf("%v: rows (-want +got):\n%s", c.filter, diff)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 )
@@ -51,6 +52,46 @@ func (r *fileRanges) constant(idx int) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// fileConstant returns the one value column idx holds in every row of the
+// file: its partition value, or equal min and max statistics without nulls,
+// for the types whose statistics are exact — integers, dates, booleans,
+// decimals, and strings shorter than the prefix statistics keep (so never
+// truncated). Timestamps (truncated to milliseconds) and floats never are.
+func (r *fileRanges) fileConstant(idx int) (any, bool) {
+	if v, ok := r.constant(idx); ok {
+		return v, true
+	}
+	st := r.parsedStats()
+	if st == nil || (st.TightBounds != nil && !*st.TightBounds) {
+		return nil, false
+	}
+	switch r.s.schema.Fields[idx].Type.Kind {
+	case column.Byte, column.Short, column.Int, column.Long, column.Date, column.Decimal, column.Boolean, column.String:
+	default:
+		return nil, false
+	}
+	if nulls, rows, ok := r.nulls(idx); !ok || nulls != 0 || rows == 0 {
+		return nil, false
+	}
+	lo, hi, ok := r.minMax(idx)
+	if !ok {
+		return nil, false
+	}
+	switch x := lo.(type) {
+	case int64, bool:
+		if lo != hi {
+			return nil, false
+		}
+	case string:
+		if y, ok := hi.(string); !ok || x != y || utf8.RuneCountInString(x) >= statsStringPrefix {
+			return nil, false
+		}
+	default: // wide decimals
+		return nil, false
+	}
+	return lo, true
 }
 
 func (r *fileRanges) minMax(idx int) (any, any, bool) {
