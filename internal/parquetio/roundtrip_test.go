@@ -169,7 +169,10 @@ func TestFastSnappyIsPlainSnappy(t *testing.T) {
 		noise[i] = byte(i*7919 ^ i>>3)
 	}
 	for _, src := range [][]byte{nil, []byte("x"), text, noise} {
-		enc := pageCodec{id: format.Snappy}.compress(make([]byte, 0, 16), src)
+		enc, err := pageCodec{id: format.Snappy}.compress(make([]byte, 0, 16), src)
+		if err != nil {
+			t.Fatal(err)
+		}
 		dec, err := snappy.Decode(nil, enc)
 		if err != nil {
 			t.Fatalf("%d bytes: reference decoder: %v", len(src), err)

@@ -662,7 +662,11 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 // compressPage compresses page into pw.comp and returns the page's
 // header, encoded.
 func (pw *Writer) compressPage(h *format.PageHeader, page []byte) ([]byte, error) {
-	pw.comp = pw.codec.compress(pw.comp, page)
+	comp, err := pw.codec.compress(pw.comp, page)
+	if err != nil {
+		return nil, err
+	}
+	pw.comp = comp
 	h.UncompressedPageSize = int32(len(page))
 	h.CompressedPageSize = int32(len(pw.comp))
 	h.CRC = int32(crc32.ChecksumIEEE(pw.comp))
