@@ -1,6 +1,7 @@
 package parquetio
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 // a parquet.Value per value and a map lookup per dictionary value, which was
 // a third of bronze_to_silver's CPU time (docs/performance.md).
 type Writer struct {
+	buf    *bufio.Writer // small writes (headers, footers) gathered
 	out    countWriter
 	schema *column.Schema
 	opts   WriterOptions
@@ -71,7 +73,8 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 	if opts.PageBufferSize <= 0 {
 		opts.PageBufferSize = 1 << 20
 	}
-	pw := &Writer{out: countWriter{w: out}, schema: schema, opts: opts}
+	buf := bufio.NewWriterSize(out, 256<<10)
+	pw := &Writer{buf: buf, out: countWriter{w: buf}, schema: schema, opts: opts}
 	switch opts.Codec {
 	case "", "zstd":
 		pw.codec = pageCodec{id: format.Zstd, level: opts.ZstdLevel}
@@ -317,6 +320,10 @@ func (pw *Writer) Close() error {
 	footer = append(footer, magic...)
 	if err := pw.writeFile(footer); err != nil {
 		return fmt.Errorf("close parquet file: %w", err)
+	}
+	if err := pw.buf.Flush(); err != nil {
+		pw.err = fmt.Errorf("close parquet file: write parquet file: %w", err)
+		return pw.err
 	}
 	return nil
 }

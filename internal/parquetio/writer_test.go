@@ -405,21 +405,40 @@ func (f *failWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// TestWriterKeepsFailure: a failed write surfaces at the latest in Close
+// (small writes are buffered), and once failed the writer stays failed.
 func TestWriterKeepsFailure(t *testing.T) {
 	s := &column.Schema{Fields: []column.Field{{Name: "a", Type: column.TypeLong, Nullable: false}}}
-	b := column.NewBatch(s, 0)
-	for i := range 100 {
-		b.Cols[0].AppendInt(int64(i))
-	}
-	w, err := NewWriter(&failWriter{n: 10}, s, WriterOptions{RowGroupRows: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(b); err == nil {
-		t.Fatal("write to a failing writer succeeded")
-	}
-	if err := w.Close(); err == nil || !bytes.Contains([]byte(err.Error()), []byte("disk full")) {
-		t.Errorf("Close after a failed write: %v", err)
+	for _, c := range []struct {
+		name       string
+		rows       int
+		writeFails bool
+	}{
+		{"small: buffered, fails at Close", 100, false},
+		{"large: fails in Write", 200_000, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := column.NewBatch(s, c.rows)
+			for i := range c.rows {
+				b.Cols[0].AppendInt(int64(i))
+			}
+			w, err := NewWriter(&failWriter{n: 10}, s, WriterOptions{RowGroupRows: 50_000, Codec: "none"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			werr := w.Write(b)
+			if (werr != nil) != c.writeFails {
+				t.Fatalf("Write error %v, want failure %v", werr, c.writeFails)
+			}
+			if werr != nil {
+				if err := w.Write(b); err == nil || err.Error() != werr.Error() {
+					t.Errorf("second Write after a failure: %v, want %v", err, werr)
+				}
+			}
+			if err := w.Close(); err == nil || !bytes.Contains([]byte(err.Error()), []byte("disk full")) {
+				t.Errorf("Close: %v, want the write failure", err)
+			}
+		})
 	}
 }
 
