@@ -242,7 +242,7 @@ func (sc *Scan) ReadFile(ctx context.Context, a *Add, fn func(*column.Batch) err
 // constantFilterValues returns the file's values of the filter's columns
 // when each is constant in the file.
 func (sc *Scan) constantFilterValues(a *Add) (map[int]any, bool) {
-	r := sc.snap.fileRanges(a).(*fileRanges)
+	r := sc.snap.fileRanges(a)
 	vals := map[int]any{}
 	for _, i := range sc.filter.columns(nil) {
 		v, ok := r.fileConstant(i)

@@ -62,7 +62,7 @@ func TestScanFilterRowsPartitionOnly(t *testing.T) {
 	// The statistics make id constant in day 19002's file only.
 	var constant []any
 	for _, a := range s.Files() {
-		if v, ok := s.fileRanges(a).(*fileRanges).fileConstant(s.Schema().Index("id")); ok {
+		if v, ok := s.fileRanges(a).fileConstant(s.Schema().Index("id")); ok {
 			constant = append(constant, v)
 		}
 	}

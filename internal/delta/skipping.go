@@ -20,7 +20,7 @@ type fileRanges struct {
 	parsed bool // stats holds the add's parsed stats
 }
 
-func (s *Snapshot) fileRanges(a *Add) ranges { return &fileRanges{s: s, add: a} }
+func (s *Snapshot) fileRanges(a *Add) *fileRanges { return &fileRanges{s: s, add: a} }
 
 // parsedStats returns the add's statistics, nil when it has none.
 func (r *fileRanges) parsedStats() *Stats {

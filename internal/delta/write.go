@@ -47,20 +47,8 @@ type openFile struct {
 	name   string
 	values map[string]*string
 	up     storage.Writer
-	cw     *countingWriter
 	pw     *parquetio.Writer
 	rows   int64
-}
-
-type countingWriter struct {
-	w storage.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // NewFileWriter prepares to write files for the table as of this snapshot.
@@ -254,13 +242,12 @@ func (w *FileWriter) newFile(dir string, pv map[string]*string) (*openFile, erro
 	if err != nil {
 		return nil, fmt.Errorf("create data file %s: %w", name, err)
 	}
-	cw := &countingWriter{w: up}
-	pw, err := parquetio.NewWriter(cw, w.data, w.opts.Parquet)
+	pw, err := parquetio.NewWriter(up, w.data, w.opts.Parquet)
 	if err != nil {
 		up.Abort()
 		return nil, err
 	}
-	return &openFile{name: name, values: pv, up: up, cw: cw, pw: pw}, nil
+	return &openFile{name: name, values: pv, up: up, pw: pw}, nil
 }
 
 func (w *FileWriter) closeFile(f *openFile) error {
@@ -276,7 +263,7 @@ func (w *FileWriter) closeFile(f *openFile) error {
 		pv = map[string]*string{}
 	}
 	w.adds = append(w.adds, &Add{
-		Path: encodePath(f.name), PartitionValues: pv, Size: f.cw.n,
+		Path: encodePath(f.name), PartitionValues: pv, Size: f.pw.Size(),
 		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: w.stats.json(w.data, f.pw.Stats(), f.rows),
 	})
 	return nil

@@ -93,18 +93,8 @@ func testRoundTrip(t *testing.T, codec, parquetCodec string) {
 			b.Cols[14].AppendValue(big.NewInt(int64(i)))
 		}
 	}
-	var buf bytes.Buffer
-	w, err := NewWriter(&buf, s, WriterOptions{RowGroupRows: 300, PageBufferSize: 512, Codec: codec, Dictionary: []string{"s"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	f, err := Open(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	_, data := writeFile(t, b, WriterOptions{RowGroupRows: 300, PageBufferSize: 512, Codec: codec, Dictionary: []string{"s"}})
+	f, err := Open(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}

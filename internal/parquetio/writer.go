@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -300,13 +301,7 @@ func (pw *Writer) Close() error {
 		RowGroups: pw.groups,
 		CreatedBy: "lakehouse version 0.1.0",
 	}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range pw.opts.Metadata {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(pw.opts.Metadata)) {
 		md.KeyValueMetadata = append(md.KeyValueMetadata, format.KeyValue{Key: k, Value: pw.opts.Metadata[k]})
 	}
 	for range pw.cols {
@@ -327,6 +322,10 @@ func (pw *Writer) Close() error {
 	}
 	return nil
 }
+
+// Size returns the bytes of the file written so far: the file's size once
+// Close has succeeded.
+func (pw *Writer) Size() int64 { return pw.out.n }
 
 // NumRows returns the rows written so far.
 func (pw *Writer) NumRows() int64 { return pw.rows }
@@ -737,7 +736,7 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 			md.Statistics.Min, md.Statistics.Max = md.Statistics.MinValue, md.Statistics.MaxValue
 		}
 	}
-	c.file.merge(&c.chunk)
+	c.file.merge(&c.chunk, c.phys)
 	c.fileNulls += c.nulls
 	c.pages, c.uncompressed, c.values, c.nulls = c.pages[:0], 0, 0, 0
 	c.plainPages, c.dictPages = 0, 0
@@ -793,27 +792,21 @@ func (b *valueBounds) addBytes(v []byte) {
 	}
 }
 
-// merge folds o into b.
-func (b *valueBounds) merge(o *valueBounds) {
+// merge folds o, the bounds of a column of physical type t, into b.
+func (b *valueBounds) merge(o *valueBounds, t format.Type) {
 	if !o.has {
 		return
 	}
-	if !b.has {
-		b.has = true
-		b.minI, b.maxI, b.minF, b.maxF = o.minI, o.maxI, o.minF, o.maxF
-		b.minB = append(b.minB[:0], o.minB...)
-		b.maxB = append(b.maxB[:0], o.maxB...)
-		return
-	}
-	b.addInt(o.minI)
-	b.addInt(o.maxI)
-	b.addFloat(o.minF)
-	b.addFloat(o.maxF)
-	if bytes.Compare(o.minB, b.minB) < 0 {
-		b.minB = append(b.minB[:0], o.minB...)
-	}
-	if bytes.Compare(o.maxB, b.maxB) > 0 {
-		b.maxB = append(b.maxB[:0], o.maxB...)
+	switch t {
+	case format.Float, format.Double:
+		b.addFloat(o.minF)
+		b.addFloat(o.maxF)
+	case format.ByteArray:
+		b.addBytes(o.minB)
+		b.addBytes(o.maxB)
+	default:
+		b.addInt(o.minI)
+		b.addInt(o.maxI)
 	}
 }
 
