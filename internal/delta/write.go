@@ -20,6 +20,26 @@ type WriteOptions struct {
 	TargetFileRows int64
 	// Parquet options (row group size, dictionary and bloom filter columns, …).
 	Parquet parquetio.WriterOptions
+	// Observer, when set, is told which rows go into which data file, so
+	// that a caller can keep something derived from each file beside it
+	// (silver's event_id index). One FileWriter calls it from one
+	// goroutine at a time.
+	Observer FileObserver
+}
+
+// FileObserver follows the data files a FileWriter writes.
+type FileObserver interface {
+	// Rows reports that rows [start, end) of b (table schema, partition
+	// columns included) were written to the data file named path (as the
+	// add action will name it), after the rows before them.
+	Rows(path string, b *column.Batch, start, end int)
+	// Closed reports that the data file of add is complete. It runs
+	// before Close returns add, so whatever it stores precedes any commit
+	// of add; an error fails the write.
+	Closed(ctx context.Context, add *Add) error
+	// Discarded reports that the file named path will never be committed
+	// by this writer (Abort before it was complete).
+	Discarded(path string)
 }
 
 // FileWriter writes rows into new data files of a table, split by partition
@@ -222,6 +242,9 @@ func (w *FileWriter) writeRows(b *column.Batch, pv map[string]*string, start, en
 				return err
 			}
 		}
+		if o := w.opts.Observer; o != nil {
+			o.Rows(encodePath(f.name), b, start, start+int(m))
+		}
 		f.rows += int64(view.Len())
 		start += int(m)
 		if f.rows >= w.opts.TargetFileRows {
@@ -262,10 +285,16 @@ func (w *FileWriter) closeFile(f *openFile) error {
 	if pv == nil {
 		pv = map[string]*string{}
 	}
-	w.adds = append(w.adds, &Add{
+	add := &Add{
 		Path: encodePath(f.name), PartitionValues: pv, Size: f.pw.Size(),
 		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: w.stats.json(w.data, f.pw.Stats(), f.rows),
-	})
+	}
+	if o := w.opts.Observer; o != nil {
+		if err := o.Closed(w.ctx, add); err != nil {
+			return err
+		}
+	}
+	w.adds = append(w.adds, add)
 	return nil
 }
 
@@ -296,6 +325,9 @@ func (w *FileWriter) Close() ([]*Add, error) {
 func (w *FileWriter) Abort() {
 	for d, f := range w.open {
 		f.up.Abort()
+		if o := w.opts.Observer; o != nil {
+			o.Discarded(encodePath(f.name))
+		}
 		delete(w.open, d)
 	}
 }

@@ -18,5 +18,9 @@
 // Options.MemoryRows or Options.MemoryBytes, deduplicated afterwards. Memory
 // follows the repeats (~1% of a run), not the run.
 //
+// The rows silver already holds are found through an event_id index stored
+// beside each data file it writes (idindex.go), a cache that is verified
+// against the files before a run commits, and read from Parquet when absent.
+//
 // Imported by internal/app.
 package silver

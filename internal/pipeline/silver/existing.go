@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -72,21 +73,32 @@ type existingRow struct {
 	file     int32
 	row      int32
 	ingestTS int64
-	id       []byte
+	key      key
+	id       []byte // the event_id, when read from Parquet
+	indexed  bool   // found through an index: matched by key, the id is checked by verify
 }
 
 // existingRows indexes the silver rows that may collide with the run's
 // candidates, and collects the rows the run replaces.
 type existingRows struct {
-	files []*delta.Add
-	m     map[key]existingRow
-	drops map[int32][]int32
+	files      []*delta.Add
+	m          map[key]existingRow
+	drops      map[int32][]int32
+	unverified []pendingCheck // guarded, like drops, by the caller's lock
 }
 
-// loadExisting reads the event_id column of every silver file (on
-// goroutines, one file at a time each) and keeps the rows whose key passes
-// the filter; then it reads ingest_ts for those rows only.
-func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int) (*existingRows, error) {
+// pendingCheck is a match made by key through an index: the row's event_id
+// must be id.
+type pendingCheck struct {
+	row existingRow
+	id  []byte
+}
+
+// loadExisting finds the silver rows whose key passes the filter: from each
+// file's event_id index (idindex.go) when it has a usable one, otherwise
+// from the file's event_id column, then its ingest_ts for those rows only.
+// Files are read on goroutines, one file at a time each.
+func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int, x *idIndex) (*existingRows, error) {
 	e := &existingRows{m: map[key]existingRow{}, drops: map[int32][]int32{}}
 	// The ids are read aliasing the pages: the few kept are cloned.
 	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192, AliasPages: true})
@@ -95,10 +107,21 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, 
 	}
 	e.files = sc.Files()
 	hits := make([][]existingRow, len(e.files))
+	bufs := sync.Pool{New: func() any { return new([]byte) }}
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(max(1, workers))
 	for fi, a := range e.files {
 		eg.Go(func() error {
+			buf := bufs.Get().(*[]byte)
+			defer bufs.Put(buf)
+			if entries, err := x.load(ectx, a, buf); err == nil {
+				for r, n := 0, len(entries)/idIndexEntry; r < n; r++ {
+					if k, ts := indexEntry(entries, r); k != (key{}) && filter.mayContain(k) {
+						hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: int32(r), ingestTS: ts, key: k, indexed: true})
+					}
+				}
+				return nil
+			}
 			row := int32(0)
 			var keys []key
 			err := sc.ReadFile(ectx, a, func(b *column.Batch) error {
@@ -115,7 +138,7 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, 
 				}
 				for r, k := range keys {
 					if !ids.IsNull(r) && filter.mayContain(k) {
-						hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: row + int32(r), id: bytes.Clone(ids.Bytes(r))})
+						hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: row + int32(r), key: k, id: bytes.Clone(ids.Bytes(r))})
 					}
 				}
 				row += int32(len(keys))
@@ -135,39 +158,90 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, 
 		return nil, err
 	}
 	for fi, hs := range hits {
-		if len(hs) == 0 {
-			continue
-		}
-		row, i := int32(0), 0
-		err := ts.ReadFile(ctx, e.files[fi], func(b *column.Batch) error {
-			v := b.Cols[0]
-			for r, n := 0, b.Len(); r < n && i < len(hs); r++ {
-				if hs[i].row == row && !v.IsNull(r) {
-					hs[i].ingestTS = v.Ints[r]
+		if len(hs) > 0 && !hs[0].indexed { // read from Parquet: ingest_ts too
+			row, i := int32(0), 0
+			err := ts.ReadFile(ctx, e.files[fi], func(b *column.Batch) error {
+				v := b.Cols[0]
+				for r, n := 0, b.Len(); r < n && i < len(hs); r++ {
+					if hs[i].row == row && !v.IsNull(r) {
+						hs[i].ingestTS = v.Ints[r]
+					}
+					if hs[i].row == row {
+						i++
+					}
+					row++
 				}
-				if hs[i].row == row {
-					i++
-				}
-				row++
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read silver: %w", err)
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read silver: %w", err)
 		}
 		for _, h := range hs {
-			e.m[hashID(h.id)] = h
+			e.m[h.key] = h
 		}
 	}
 	return e, nil
 }
 
+// lookup returns the silver row of event_id id (key k). A row found through
+// an index matches by key alone until verify has read its event_id.
 func (e *existingRows) lookup(k key, id []byte) (existingRow, bool) {
 	r, ok := e.m[k]
-	if !ok || !bytes.Equal(r.id, id) {
+	if !ok || (!r.indexed && !bytes.Equal(r.id, id)) {
 		return existingRow{}, false
 	}
 	return r, true
+}
+
+// matched records that the run's event_id id was matched to r; a match by
+// key alone is checked by verify. The caller holds the lock of drops.
+func (e *existingRows) matched(r existingRow, id []byte) {
+	if r.indexed {
+		e.unverified = append(e.unverified, pendingCheck{row: r, id: bytes.Clone(id)})
+	}
+}
+
+// verify reads the event_id of every row matched by key alone and fails
+// when one is not the event_id the run matched it with (a 128-bit hash
+// collision, or an index that does not describe its file): the run then
+// commits nothing.
+func (e *existingRows) verify(ctx context.Context, snap *delta.Snapshot, x *idIndex) error {
+	if len(e.unverified) == 0 {
+		return nil
+	}
+	byFile := map[int32][]pendingCheck{}
+	for _, p := range e.unverified {
+		byFile[p.row.file] = append(byFile[p.row.file], p)
+	}
+	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192, AliasPages: true})
+	if err != nil {
+		return err
+	}
+	for fi, ps := range byFile {
+		slices.SortFunc(ps, func(a, b pendingCheck) int { return int(a.row.row - b.row.row) })
+		a := e.files[fi]
+		row, i := int32(0), 0
+		err := sc.ReadFile(ctx, a, func(b *column.Batch) error {
+			ids := b.Cols[0]
+			for n := row + int32(b.Len()); i < len(ps) && ps[i].row.row < n; i++ {
+				r := int(ps[i].row.row - row)
+				if ids.IsNull(r) || !bytes.Equal(ids.Bytes(r), ps[i].id) {
+					return fmt.Errorf("silver file %s, row %d: the event_id index (%s) matched it to event_id %q, but it holds another event_id; delete that index to have it ignored",
+						a.Path, ps[i].row.row, x.name(a.Path), ps[i].id)
+				}
+			}
+			row += int32(b.Len())
+			return nil
+		})
+		if err == nil && i < len(ps) {
+			err = fmt.Errorf("silver file %s has %d rows, but its event_id index (%s) matched row %d", a.Path, row, x.name(a.Path), ps[i].row.row)
+		}
+		if err != nil {
+			return fmt.Errorf("verify event_id matches: %w", err)
+		}
+	}
+	return nil
 }
 
 func (e *existingRows) drop(r existingRow) {

@@ -148,7 +148,8 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		}
 	}
 	tr.mark("scan ids of %d bronze files: %d keys may repeat, %d rows", len(units), len(rep.m), rep.rows)
-	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers)
+	ids := newIDIndex(wh.Root(), silverSnap)
+	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +172,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	}
 	var em *emitter
 	if needSilver {
-		em = newEmitter(ctx, silverSnap, opts.Workers)
+		em = newEmitter(ctx, silverSnap, ids, opts.Workers)
 	}
 	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, rep, existing, em, res, opts); err != nil {
 		if qw != nil {
@@ -200,8 +201,11 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	tr.mark("commit quarantine")
 
 	// Dedupe the repeats per bucket against silver, write the winners.
-	adds, rewritten, err := dedupeAll(ctx, silverSnap, bk, existing, em, res, opts.Workers)
+	adds, rewritten, err := dedupeAll(ctx, silverSnap, ids, bk, existing, em, res, opts.Workers)
 	if err != nil {
+		return nil, err
+	}
+	if err := existing.verify(ctx, silverSnap, ids); err != nil {
 		return nil, err
 	}
 	tr.mark("dedupe and write %d files, rewrite %d", len(adds), len(rewritten))
@@ -223,6 +227,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, fmt.Errorf("commit silver: %w", err)
 	}
 	res.SilverVersion = next.Version()
+	ids.remove(ctx, rewritten)
 	tr.mark("commit silver")
 	return res, nil
 }
@@ -436,12 +441,16 @@ type silverWriters struct {
 	other, purchases *delta.FileWriter
 }
 
-func newSilverWriters(ctx context.Context, s *delta.Snapshot) (*silverWriters, error) {
-	o, err := s.NewFileWriter(ctx, SilverWriteOptions())
+// Each writes the event_id index of its files (idindex.go).
+func newSilverWriters(ctx context.Context, s *delta.Snapshot, x *idIndex) (*silverWriters, error) {
+	opts := SilverWriteOptions()
+	opts.Observer = x.writer()
+	o, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.NewFileWriter(ctx, SilverWriteOptions())
+	opts.Observer = x.writer()
+	p, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		o.Abort()
 		return nil, err
@@ -501,7 +510,7 @@ type emitJob struct {
 
 const emitBatchRows = 8192
 
-func newEmitter(ctx context.Context, snap *delta.Snapshot, shards int) *emitter {
+func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idIndex, shards int) *emitter {
 	eg, ectx := errgroup.WithContext(ctx)
 	e := &emitter{eg: eg, ctx: ectx, free: make(chan *column.Batch, 4*shards+4)}
 	for range max(1, shards) {
@@ -517,7 +526,7 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, shards int) *emitter 
 				w := sh.writers[j.date]
 				if w == nil {
 					var err error
-					if w, err = newSilverWriters(ectx, snap); err != nil {
+					if w, err = newSilverWriters(ectx, snap, x); err != nil {
 						return err
 					}
 					sh.writers[j.date] = w
@@ -676,7 +685,7 @@ func (bt *batcher) flush() error {
 // dedupeAll deduplicates the buckets on workers goroutines, each with its
 // own writers, then rewrites the silver files that lost rows. It returns
 // the files to add and to remove.
-func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing *existingRows, em *emitter, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
+func dedupeAll(ctx context.Context, snap *delta.Snapshot, x *idIndex, bk *buckets, existing *existingRows, em *emitter, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
 	workers = max(1, min(workers, bk.n))
 	next := make(chan int, bk.n)
 	for i := 0; i < bk.n; i++ {
@@ -723,7 +732,7 @@ func dedupeAll(ctx context.Context, snap *delta.Snapshot, bk *buckets, existing 
 		return nil, nil, err
 	}
 	// Rewrite the files that held replaced rows, without those rows.
-	sw, err := newSilverWriters(ctx, snap)
+	sw, err := newSilverWriters(ctx, snap, x)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -871,12 +880,16 @@ func emitWinner(r rec, k key, existing *existingRows, em *batcher, res *Result, 
 func admit(k key, id []byte, ingestTS int64, existing *existingRows, res *Result, mu *sync.Mutex) bool {
 	if old, ok := existing.lookup(k, id); ok {
 		res.Superseded++
-		if old.ingestTS > ingestTS {
-			return false // the row already in silver is newer
-		}
 		mu.Lock()
-		existing.drop(old)
+		existing.matched(old, id)
+		keep := old.ingestTS > ingestTS // the row already in silver is newer
+		if !keep {
+			existing.drop(old)
+		}
 		mu.Unlock()
+		if keep {
+			return false
+		}
 		res.Updated++
 		return true
 	}

@@ -1,0 +1,242 @@
+package silver
+
+import (
+	"context"
+	"encoding/binary"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zeebo/xxh3"
+
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
+)
+
+func generateBronze(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
+	t.Helper()
+	cfg := gen.Defaults(seed, rows, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+	cfg.DuplicateRate = 0.05
+	if _, err := bronze.Generate(context.Background(), wh, bronze.GenerateOptions{Config: cfg, Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func silverSnapshot(t *testing.T, wh *pipeline.Warehouse) *delta.Snapshot {
+	t.Helper()
+	s, err := wh.Snapshot(context.Background(), pipeline.Silver)
+	if err != nil || s == nil {
+		t.Fatalf("silver: %v", err)
+	}
+	return s
+}
+
+// fileIDs reads a silver file's event_id and ingest_ts columns.
+func fileIDs(t *testing.T, s *delta.Snapshot, a *delta.Add) ([]string, []int64) {
+	t.Helper()
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"event_id", "ingest_ts"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	var ts []int64
+	err = sc.ReadFile(context.Background(), a, func(b *column.Batch) error {
+		for r := 0; r < b.Len(); r++ {
+			ids = append(ids, b.Cols[0].Str(r))
+			ts = append(ts, b.Cols[1].Ints[r])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids, ts
+}
+
+// rewriteIndex replaces the index of a with edit applied to its entries,
+// under a valid checksum.
+func rewriteIndex(t *testing.T, x *idIndex, a *delta.Add, edit func(entries []byte)) {
+	t.Helper()
+	ctx := context.Background()
+	data, err := x.store.Get(ctx, x.name(a.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := data[:len(data)-8]
+	edit(body[idIndexHead:])
+	body = binary.LittleEndian.AppendUint64(body, xxh3.Hash(body))
+	if err := x.store.Put(ctx, x.name(a.Path), body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every silver file, written by an insert or by a rewrite, has an index that
+// lists its rows' keys and ingest_ts in row order; the indexes of the files
+// a run removed are gone.
+func TestIDIndexDescribesEveryFile(t *testing.T) {
+	ctx := context.Background()
+	wh := pipelinetest.Warehouse(t)
+	generateBronze(t, wh, 1, 6000)
+	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	generateBronze(t, wh, 1, 6000) // the same events again: files are rewritten
+	res, err := Run(ctx, wh, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.FilesRewritten == 0 {
+		t.Fatalf("the second run rewrote no file: %+v", res)
+	}
+	s := silverSnapshot(t, wh)
+	x := newIDIndex(wh.Root(), s)
+	var buf []byte
+	for _, a := range s.Files() {
+		entries, err := x.load(ctx, a, &buf)
+		if err != nil {
+			t.Fatalf("index of %s: %v", a.Path, err)
+		}
+		ids, ts := fileIDs(t, s, a)
+		if len(entries) != len(ids)*idIndexEntry {
+			t.Fatalf("index of %s: %d bytes for %d rows", a.Path, len(entries), len(ids))
+		}
+		for r, id := range ids {
+			if k, its := indexEntry(entries, r); k != hashID([]byte(id)) || its != ts[r] {
+				t.Fatalf("index of %s, row %d: (%x, %d), the file holds (%q, %d)", a.Path, r, k, its, id, ts[r])
+			}
+		}
+	}
+	listed, err := wh.Root().List(ctx, x.prefix, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(listed) != s.NumFiles() {
+		t.Errorf("%d indexes for %d live files: those of removed files stayed", len(listed), s.NumFiles())
+	}
+}
+
+// Missing, damaged and mismatched indexes are ignored: the run reads those
+// files from Parquet and ends with the silver of a warehouse whose indexes
+// are intact.
+func TestIDIndexIsOnlyACache(t *testing.T) {
+	ctx := context.Background()
+	intact, damaged := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
+	for _, wh := range []*pipeline.Warehouse{intact, damaged} {
+		generateBronze(t, wh, 1, 6000)
+		if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := silverSnapshot(t, damaged)
+	x := newIDIndex(damaged.Root(), s)
+	files := s.Files()
+	if len(files) < 4 {
+		t.Fatalf("only %d silver files", len(files))
+	}
+	var buf []byte
+	if err := damaged.Root().Delete(ctx, x.name(files[0].Path)); err != nil {
+		t.Fatal(err)
+	}
+	if err := damaged.Root().Put(ctx, x.name(files[1].Path), []byte("garbage")); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := damaged.Root().Get(ctx, x.name(files[2].Path))
+	data[len(data)/2] ^= 1 // the checksum no longer matches
+	damaged.Root().Put(ctx, x.name(files[2].Path), data)
+	// files[3]'s index put under files[1]'s name: right checksum, wrong file.
+	data, _ = damaged.Root().Get(ctx, x.name(files[3].Path))
+	damaged.Root().Put(ctx, x.name(files[1].Path), data)
+	for i := range 3 {
+		if _, err := x.load(ctx, files[i], &buf); err == nil {
+			t.Errorf("damaged index of file %d accepted", i)
+		}
+	}
+
+	var results []*Result
+	for _, wh := range []*pipeline.Warehouse{intact, damaged} {
+		generateBronze(t, wh, 1, 6000) // every event again
+		res, err := Run(ctx, wh, Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+	}
+	if a, b := results[0], results[1]; a.Inserted != b.Inserted || a.Updated != b.Updated || a.Superseded != b.Superseded || a.Updated == 0 {
+		t.Errorf("intact indexes: %+v; damaged: %+v", a, b)
+	}
+	want, got := silverIDs(t, intact), silverIDs(t, damaged)
+	if len(want) != len(got) {
+		t.Fatalf("silver holds %d ids with intact indexes, %d with damaged ones", len(want), len(got))
+	}
+	for id, n := range got {
+		if n != 1 || want[id] != 1 {
+			t.Fatalf("event_id %s: %d rows with damaged indexes, %d with intact ones", id, n, want[id])
+		}
+	}
+}
+
+func silverIDs(t *testing.T, wh *pipeline.Warehouse) map[string]int {
+	t.Helper()
+	s := silverSnapshot(t, wh)
+	out := map[string]int{}
+	for _, a := range s.Files() {
+		ids, _ := fileIDs(t, s, a)
+		for _, id := range ids {
+			out[id]++
+		}
+	}
+	return out
+}
+
+// An index whose checksum is right but whose keys are not its file's (or a
+// 128-bit hash collision) cannot make a run replace the wrong row: the
+// match is verified against the file, and the run fails, committing nothing.
+func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
+	ctx := context.Background()
+	// An event_id of seed 2 that silver will hold, found on another warehouse.
+	other := pipelinetest.Warehouse(t)
+	generateBronze(t, other, 2, 3000)
+	if _, err := Run(ctx, other, Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	os := silverSnapshot(t, other)
+	ids, _ := fileIDs(t, os, os.Files()[0])
+	newID := ids[0]
+
+	wh := pipelinetest.Warehouse(t)
+	generateBronze(t, wh, 1, 3000)
+	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	s := silverSnapshot(t, wh)
+	x := newIDIndex(wh.Root(), s)
+	victim := s.Files()[0]
+	rewriteIndex(t, x, victim, func(entries []byte) {
+		k := hashID([]byte(newID))
+		copy(entries[:16], k[:]) // row 0 claims to hold newID
+	})
+	generateBronze(t, wh, 2, 3000)
+	_, err := Run(ctx, wh, Options{Workers: 2})
+	if err == nil || !strings.Contains(err.Error(), "event_id index") || !strings.Contains(err.Error(), victim.Path) {
+		t.Fatalf("run with a lying index: %v", err)
+	}
+	if after := silverSnapshot(t, wh); after.Version() != s.Version() {
+		t.Errorf("silver moved from version %d to %d", s.Version(), after.Version())
+	}
+	// Without the lying index the run succeeds.
+	if err := wh.Root().Delete(ctx, x.name(victim.Path)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range silverIDs(t, wh) {
+		if n != 1 {
+			t.Fatalf("event_id %s: %d rows", id, n)
+		}
+	}
+}
