@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -163,31 +164,31 @@ func (cs *changeSet) entries() int64 {
 }
 
 // sortChanges orders changes by key (keyLess). Keys are uniform hashes, so
-// one counting pass on the top 16 bits of k[1] leaves buckets of a few
-// entries, each sorted in place: two sequential passes instead of a
-// comparison sort's log n.
+// one counting pass on the top bits of k[1] (about one bucket per change,
+// at most 2^16) leaves buckets of a few entries, each sorted in place: two
+// sequential passes instead of a comparison sort's log n.
 func sortChanges(p []change) {
 	if len(p) < 1<<12 {
 		slices.SortFunc(p, func(a, b change) int { return keyLess(a.k, b.k) })
 		return
 	}
-	const bits = 16
-	var count [1<<bits + 1]int
+	shift := 64 - min(16, bits.Len(uint(len(p)))-1)
+	count := make([]int, 1<<(64-shift)+1)
 	for _, c := range p {
-		count[c.k[1]>>(64-bits)+1]++
+		count[c.k[1]>>shift+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
 	tmp := make([]change, len(p))
-	next := count
+	next := slices.Clone(count)
 	for _, c := range p {
-		b := c.k[1] >> (64 - bits)
+		b := c.k[1] >> shift
 		tmp[next[b]] = c
 		next[b]++
 	}
 	copy(p, tmp)
-	for b := 0; b < 1<<bits; b++ {
+	for b := 0; b < len(count)-1; b++ {
 		if part := p[count[b]:count[b+1]]; len(part) > 1 {
 			slices.SortFunc(part, func(a, b change) int { return keyLess(a.k, b.k) })
 		}

@@ -363,7 +363,7 @@ func TestFunnelStateRejectsDamage(t *testing.T) {
 // keys that share their top bits and equal keys.
 func TestSortChanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 100, 5000, 200_000} {
+	for _, n := range []int{0, 1, 100, 4096, 5000, 70_000, 200_000} {
 		p := make([]change, n)
 		for i := range p {
 			p[i] = change{k: keyset.Key{r.Uint64(), r.Uint64() >> r.UintN(3)}, d: int64(i)}
