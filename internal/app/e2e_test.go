@@ -396,21 +396,52 @@ func TestFunnelStateIsOnlyACache(t *testing.T) {
 	mustCheck(t, a)
 	run("1") // the same events again: silver rewrites files, the state applies removes
 	mustCheck(t, a)
+	// A day's state is a head <date>.bin and its segments in <date>/.
 	stateDir := filepath.Join(a.Path(), "_lakehouse", "state")
-	var files []string
+	var heads []string
+	segments := map[string][]string{} // head → its day's segments
 	filepath.WalkDir(stateDir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			files = append(files, p)
+		switch {
+		case err != nil || d.IsDir():
+		case strings.HasSuffix(p, ".bin"):
+			heads = append(heads, p)
+		case strings.HasSuffix(p, ".seg"):
+			head := filepath.Dir(p) + ".bin"
+			segments[head] = append(segments[head], p)
 		}
 		return nil
 	})
-	if len(files) == 0 {
-		t.Fatal("no funnel state saved")
+	if len(heads) < 2 {
+		t.Fatalf("funnel state of %d days saved, want 2 or more", len(heads))
 	}
-	os.WriteFile(files[0], []byte("garbage"), 0o666)
-	os.Remove(files[len(files)-1])
-	if m := run("3"); m["incremental_dates"] == m["dates"] {
+	// Garbage in the first day's head; a flipped byte in every segment of
+	// the last day (same size: only the checksum can tell).
+	os.WriteFile(heads[0], []byte("garbage"), 0o666)
+	damaged := segments[heads[len(heads)-1]]
+	if len(damaged) == 0 {
+		t.Fatalf("no segment for %s", heads[len(heads)-1])
+	}
+	for _, p := range damaged {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		os.WriteFile(p, b, 0o666)
+	}
+	m := run("3")
+	if m["incremental_dates"].(int) > m["dates"].(int)-2 {
 		t.Errorf("damaged state used: %v", m)
+	}
+	// Both days were recomputed: a new head, and the damaged segments
+	// replaced by a new base.
+	if b, err := os.ReadFile(heads[0]); err != nil || bytes.Equal(b, []byte("garbage")) {
+		t.Errorf("damaged head not rewritten: %v", err)
+	}
+	for _, p := range damaged {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("damaged segment %s still there", p)
+		}
 	}
 	mustCheck(t, a)
 }

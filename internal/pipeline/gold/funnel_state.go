@@ -7,7 +7,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"math/bits"
+	"math/rand/v2"
 	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/zeebo/xxh3"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
@@ -18,46 +25,76 @@ import (
 // The funnel counts distinct sessions per step and day, which cannot be
 // updated from the new rows alone. So the stage keeps, per event_date, how
 // many silver rows of each (session, step) there are, as of a silver
-// version, in a state file beside the warehouse's tables. A run then applies
-// the silver files added (+1 per row) and removed (−1 per row) since that
-// version, instead of reading the whole day again: the cost follows the
-// change, not the table. Copy-on-write rewrites need no special case: the
-// old file counts −1 for every row and the new one +1.
+// version, in a state beside the warehouse's tables. A run then applies the
+// silver files added (+1 per row) and removed (−1 per row) since that
+// version, instead of reading the whole day again. Copy-on-write rewrites
+// need no special case: the old file counts −1 for every row and the new
+// one +1.
 //
-// The state is a cache derived from silver only. It is written after the
-// counts are computed, atomically, and carries its silver version; a
-// missing, unreadable or unusable state (the commits since its version gone
-// from the log, a deletion vector) makes the day recompute from silver.
+// A day's state is a small head plus a chain of immutable segments, an LSM
+// (under _lakehouse/state/gold_funnel/<silver table id>/):
+//
+//   - <date>/<name>.seg, a segment: per step, entries sorted by key
+//     (keyLess), each a 16-byte session key and a signed 32-bit count delta,
+//     then the number of entries of each step. The first segment of a chain
+//     is the base (positive counts only); the others hold one run's
+//     aggregated changes each. A segment is never rewritten, and its name is
+//     new (silver versions and a random part).
+//   - <date>.bin, the head: its silver version, the distinct sessions per
+//     step at that version, and the chain: each segment's name, size and
+//     xxh3. It carries its own xxh3 and is written (atomically) after its
+//     segments.
+//
+// A run sums its changes per key, finds each changed key's old count by one
+// merge walk of the sorted changes against each segment's raw bytes (no
+// decoding, no search per key), adjusts the distinct counts of the keys
+// that cross 0, and writes the changes as one new segment and a new head.
+// The state is read and checksummed, sequentially, but neither decoded nor
+// rewritten: that work follows the change. When the deltas hold as many
+// entries as the base, or the chain would pass maxSegments, the run merges
+// the whole chain into a new base instead (doubling: each entry is
+// rewritten O(1) times amortized), then deletes, best effort, the day's
+// segments that the new head does not list (the old chain, and orphans of
+// a run stopped before its head). A run that changes nothing writes only a
+// head. Two runs updating a day at once leave the last head written; one's
+// compaction may delete a segment the other's head lists, which makes that
+// day recompute once.
+//
+// The state is a cache derived from silver only. A missing, unreadable or
+// unusable state (a size or checksum that does not match, a missing segment,
+// a count that would go negative, the commits since its version gone from
+// the log, a deletion vector) makes the day recompute from silver, which
+// writes a single base segment and a head.
 
-const stateMagic = "lakehouse-funnel-state-1\n"
+const (
+	headMagic = "lakehouse-funnel-state-2\n"
+	segMagic  = "lakehouse-funnel-seg-1\n"
+	entrySize = 20                        // key (2 × 8 bytes) + int32 count
+	segFooter = 5 * 8                     // entries per step
+	segMin    = len(segMagic) + segFooter // an empty segment
+	segBuffer = 256 << 10                 // bytes gathered per segment write
+)
 
-// funnelState holds the (session, step) row counts of one day: per step a
-// slice sorted by key, plus the changes of this run appended to a list that
-// merge sorts and folds in: sequential work over the state and the changes,
-// no hashing per row.
-type funnelState struct {
-	version int64
-	steps   [5][]entry
-	pending [5][]change
-}
+// maxSegments bounds a day's chain (base included).
+const maxSegments = 8
 
-type entry struct {
-	k keyset.Key
-	n uint32
-}
-
-// change is one row's +1 or −1 for a session.
+// change is a session's count change in one step: +1 or −1 for a row, or
+// the sum of many.
 type change struct {
 	k keyset.Key
 	d int64
 }
 
-// maxPending bounds the changes held per step before they are folded in,
-// so a day of many rows does not hold a change per row.
+// maxPending bounds the rows held per step before they are folded in, so a
+// day of many rows does not hold a change per row.
 const maxPending = 1 << 18
 
-func newFunnelState(version int64) *funnelState {
-	return &funnelState{version: version}
+// changeSet gathers a day's changes: rows are appended to pending and
+// folded (sorted, summed per key) into steps, which holds per step one
+// change per key, sorted by key, none of them zero.
+type changeSet struct {
+	steps   [5][]change
+	pending [5][]change
 }
 
 func keyLess(a, b keyset.Key) int {
@@ -67,28 +104,32 @@ func keyLess(a, b keyset.Key) int {
 	return cmp.Compare(a[0], b[0])
 }
 
-func (fs *funnelState) add(step int, session []byte, delta int) {
-	fs.pending[step] = append(fs.pending[step], change{sessionKey(session), int64(delta)})
-	if len(fs.pending[step]) >= maxPending {
-		fs.mergeStep(step)
+func (cs *changeSet) add(step int, session []byte, delta int) {
+	cs.addKey(step, sessionKey(session), int64(delta))
+}
+
+func (cs *changeSet) addKey(step int, k keyset.Key, d int64) {
+	cs.pending[step] = append(cs.pending[step], change{k, d})
+	if len(cs.pending[step]) >= maxPending {
+		cs.foldStep(step)
 	}
 }
 
-// merge folds the pending changes into the sorted counts.
-func (fs *funnelState) merge() {
-	for i := range fs.pending {
-		fs.mergeStep(i)
+// fold folds the pending rows into steps.
+func (cs *changeSet) fold() {
+	for i := range cs.pending {
+		cs.foldStep(i)
 	}
 }
 
-func (fs *funnelState) mergeStep(i int) {
-	p := fs.pending[i]
+func (cs *changeSet) foldStep(i int) {
+	p := cs.pending[i]
 	if len(p) == 0 {
 		return
 	}
 	sortChanges(p)
-	old := fs.steps[i]
-	out := make([]entry, 0, len(old)+len(p))
+	old := cs.steps[i]
+	out := make([]change, 0, len(old)+len(p))
 	j := 0
 	for a := 0; a < len(p); {
 		k := p[a].k
@@ -101,61 +142,61 @@ func (fs *funnelState) mergeStep(i int) {
 			j++
 		}
 		if j < len(old) && old[j].k == k {
-			n += int64(old[j].n)
+			n += old[j].d
 			j++
 		}
-		if n > 0 {
-			out = append(out, entry{k, uint32(n)})
+		if n != 0 {
+			out = append(out, change{k, n})
 		}
 	}
 	out = append(out, old[j:]...)
-	fs.steps[i] = out
-	fs.pending[i] = p[:0]
+	cs.steps[i] = out
+	cs.pending[i] = p[:0]
+}
+
+// entries returns the number of folded changes.
+func (cs *changeSet) entries() int64 {
+	var n int64
+	for _, s := range cs.steps {
+		n += int64(len(s))
+	}
+	return n
 }
 
 // sortChanges orders changes by key (keyLess). Keys are uniform hashes, so
-// one counting pass on the top 16 bits of k[1] leaves buckets of a few
-// entries, each sorted in place: two sequential passes instead of a
-// comparison sort's log n.
+// one counting pass on the top bits of k[1] (about one bucket per change,
+// at most 2^16) leaves buckets of a few entries, each sorted in place: two
+// sequential passes instead of a comparison sort's log n.
 func sortChanges(p []change) {
 	if len(p) < 1<<12 {
 		slices.SortFunc(p, func(a, b change) int { return keyLess(a.k, b.k) })
 		return
 	}
-	const bits = 16
-	var count [1<<bits + 1]int
+	shift := 64 - min(16, bits.Len(uint(len(p)))-1)
+	count := make([]int, 1<<(64-shift)+1)
 	for _, c := range p {
-		count[c.k[1]>>(64-bits)+1]++
+		count[c.k[1]>>shift+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
 	tmp := make([]change, len(p))
-	next := count
+	next := slices.Clone(count)
 	for _, c := range p {
-		b := c.k[1] >> (64 - bits)
+		b := c.k[1] >> shift
 		tmp[next[b]] = c
 		next[b]++
 	}
 	copy(p, tmp)
-	for b := 0; b < 1<<bits; b++ {
+	for b := 0; b < len(count)-1; b++ {
 		if part := p[count[b]:count[b+1]]; len(part) > 1 {
 			slices.SortFunc(part, func(a, b change) int { return keyLess(a.k, b.k) })
 		}
 	}
 }
 
-func (fs *funnelState) sessions() [5]int64 {
-	fs.merge()
-	var out [5]int64
-	for i, e := range fs.steps {
-		out[i] = int64(len(e))
-	}
-	return out
-}
-
 // applyFile adds (sign +1) or subtracts (−1) the rows of one silver file.
-func (fs *funnelState) applyFile(ctx context.Context, sc *delta.Scan, a *delta.Add, sign int) error {
+func (cs *changeSet) applyFile(ctx context.Context, sc *delta.Scan, a *delta.Add, sign int) error {
 	return sc.ReadFile(ctx, a, func(b *column.Batch) error {
 		names, sess := b.Cols[0], b.Cols[1]
 		for r, n := 0, b.Len(); r < n; r++ {
@@ -163,11 +204,279 @@ func (fs *funnelState) applyFile(ctx context.Context, sc *delta.Scan, a *delta.A
 				continue
 			}
 			if step := stepOf(names.Bytes(r)); step >= 0 {
-				fs.add(step, sess.Bytes(r), sign)
+				cs.add(step, sess.Bytes(r), sign)
 			}
 		}
 		return nil
 	})
+}
+
+// funnelState is a day's head: the silver version it is as of, the
+// distinct sessions per step then, and its chain of segments (base first).
+type funnelState struct {
+	version  int64
+	sessions [5]int64
+	segs     []segment
+}
+
+// segment is one segment of a chain as the head lists it, with its raw
+// bytes once read.
+type segment struct {
+	name  string // in the day's folder
+	size  int64
+	sum   uint64    // xxh3 of its bytes
+	steps [5][]byte // each step's entries, raw, once read
+}
+
+func (s *segment) entries() int64 { return (s.size - int64(segMin)) / entrySize }
+
+var (
+	errBadState   = errors.New("bad funnel state")
+	errCountRange = errors.New("funnel state count out of range")
+)
+
+func encodeHead(fs *funnelState) []byte {
+	out := []byte(headMagic)
+	out = binary.LittleEndian.AppendUint64(out, uint64(fs.version))
+	for _, n := range fs.sessions {
+		out = binary.LittleEndian.AppendUint64(out, uint64(n))
+	}
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(fs.segs)))
+	for _, s := range fs.segs {
+		out = binary.LittleEndian.AppendUint16(out, uint16(len(s.name)))
+		out = append(out, s.name...)
+		out = binary.LittleEndian.AppendUint64(out, uint64(s.size))
+		out = binary.LittleEndian.AppendUint64(out, s.sum)
+	}
+	return binary.LittleEndian.AppendUint64(out, xxh3.Hash(out))
+}
+
+func decodeHead(data []byte) (*funnelState, error) {
+	if len(data) < len(headMagic)+8+40+4+8 || !bytes.HasPrefix(data, []byte(headMagic)) {
+		return nil, errBadState
+	}
+	body := data[:len(data)-8]
+	if xxh3.Hash(body) != binary.LittleEndian.Uint64(data[len(body):]) {
+		return nil, errBadState
+	}
+	p := body[len(headMagic):]
+	fs := &funnelState{version: int64(binary.LittleEndian.Uint64(p))}
+	p = p[8:]
+	for i := range fs.sessions {
+		if fs.sessions[i] = int64(binary.LittleEndian.Uint64(p)); fs.sessions[i] < 0 {
+			return nil, errBadState
+		}
+		p = p[8:]
+	}
+	n := binary.LittleEndian.Uint32(p)
+	p = p[4:]
+	if n == 0 || n > maxSegments {
+		return nil, errBadState
+	}
+	for range n {
+		if len(p) < 2 {
+			return nil, errBadState
+		}
+		l := int(binary.LittleEndian.Uint16(p))
+		p = p[2:]
+		if len(p) < l+16 {
+			return nil, errBadState
+		}
+		s := segment{name: string(p[:l]), size: int64(binary.LittleEndian.Uint64(p[l:])), sum: binary.LittleEndian.Uint64(p[l+8:])}
+		if !validSegmentName(s.name) || s.size < int64(segMin) || (s.size-int64(segMin))%entrySize != 0 {
+			return nil, errBadState
+		}
+		fs.segs = append(fs.segs, s)
+		p = p[l+16:]
+	}
+	if len(p) != 0 {
+		return nil, errBadState
+	}
+	return fs, nil
+}
+
+func validSegmentName(name string) bool {
+	return len(name) > len(".seg") && strings.HasSuffix(name, ".seg") && !strings.ContainsAny(name, "/\x00") && utf8.ValidString(name)
+}
+
+// parse checks a segment's bytes against its head entry and finds its
+// steps.
+func (s *segment) parse(data []byte) error {
+	if int64(len(data)) != s.size || xxh3.Hash(data) != s.sum || len(data) < segMin || !bytes.HasPrefix(data, []byte(segMagic)) {
+		return errBadState
+	}
+	end := len(data) - segFooter
+	foot := data[end:]
+	off := len(segMagic)
+	for i := range s.steps {
+		n := binary.LittleEndian.Uint64(foot[8*i:])
+		if n > uint64(end-off)/entrySize {
+			return errBadState
+		}
+		s.steps[i] = data[off : off+int(n)*entrySize]
+		off += int(n) * entrySize
+	}
+	if off != end {
+		return errBadState
+	}
+	return nil
+}
+
+// release drops the segments' bytes.
+func (fs *funnelState) release() {
+	for i := range fs.segs {
+		fs.segs[i].steps = [5][]byte{}
+	}
+}
+
+// chain returns the head entries of the segments, without their bytes.
+func (fs *funnelState) chain() []segment {
+	out := make([]segment, len(fs.segs))
+	for i, s := range fs.segs {
+		out[i] = segment{name: s.name, size: s.size, sum: s.sum}
+	}
+	return out
+}
+
+// entryKey returns the key of a raw entry.
+func entryKey(e []byte) keyset.Key {
+	return keyset.Key{binary.LittleEndian.Uint64(e), binary.LittleEndian.Uint64(e[8:])}
+}
+
+// entryCount returns the count of a raw entry.
+func entryCount(e []byte) int64 { return int64(int32(binary.LittleEndian.Uint32(e[16:]))) }
+
+// addCounts adds to old[j] the count that the raw entries of one segment's
+// step hold for changes[j].k: one merge walk, both being sorted by key.
+func addCounts(raw []byte, changes []change, old []int64) {
+	for j := range changes {
+		k := changes[j].k
+		for len(raw) >= entrySize {
+			hi := binary.LittleEndian.Uint64(raw[8:])
+			if hi < k[1] {
+				raw = raw[entrySize:]
+				continue
+			}
+			if hi == k[1] {
+				lo := binary.LittleEndian.Uint64(raw)
+				if lo < k[0] {
+					raw = raw[entrySize:]
+					continue
+				}
+				if lo == k[0] {
+					old[j] += entryCount(raw)
+					raw = raw[entrySize:]
+				}
+			}
+			break
+		}
+		if len(raw) < entrySize {
+			return
+		}
+	}
+}
+
+// lookup returns the distinct sessions per step once the changes are
+// applied to the state, whose segments have been read; false when a count
+// is or would go negative (the state does not match silver).
+func (fs *funnelState) lookup(cs *changeSet) ([5]int64, bool) {
+	sessions := fs.sessions
+	var old []int64
+	for i, chs := range cs.steps {
+		if len(chs) == 0 {
+			continue
+		}
+		old = slices.Grow(old[:0], len(chs))[:len(chs)]
+		clear(old)
+		for _, s := range fs.segs {
+			addCounts(s.steps[i], chs, old)
+		}
+		for j, c := range chs {
+			o := old[j]
+			n := o + c.d
+			switch {
+			case o < 0 || n < 0:
+				return sessions, false
+			case o == 0 && n > 0:
+				sessions[i]++
+			case o > 0 && n == 0:
+				sessions[i]--
+			}
+		}
+		if sessions[i] < 0 {
+			return sessions, false
+		}
+	}
+	return sessions, true
+}
+
+// cursor walks one sorted input of a merge: a segment step's raw entries
+// or a changeSet step.
+type cursor struct {
+	raw []byte
+	chs []change
+	k   keyset.Key
+	d   int64
+}
+
+func (c *cursor) next() bool {
+	if len(c.raw) >= entrySize {
+		c.k, c.d = entryKey(c.raw), entryCount(c.raw)
+		c.raw = c.raw[entrySize:]
+		return true
+	}
+	if len(c.chs) > 0 {
+		c.k, c.d = c.chs[0].k, c.chs[0].d
+		c.chs = c.chs[1:]
+		return true
+	}
+	return false
+}
+
+// mergeStep merges sorted inputs, summing the counts of equal keys, and
+// emits the keys whose sum is positive in order; errBadState when a sum is
+// negative or an input is out of order.
+func mergeStep(cur []cursor, emit func(k keyset.Key, n int64)) error {
+	act := cur[:0]
+	for _, c := range cur {
+		if c.next() {
+			act = append(act, c)
+		}
+	}
+	var prev keyset.Key
+	first := true
+	for len(act) > 0 {
+		m := act[0].k
+		for _, c := range act[1:] {
+			if keyLess(c.k, m) < 0 {
+				m = c.k
+			}
+		}
+		if !first && keyLess(prev, m) >= 0 {
+			return errBadState
+		}
+		prev, first = m, false
+		var sum int64
+		for j := 0; j < len(act); {
+			c := &act[j]
+			if c.k == m {
+				sum += c.d
+				if !c.next() {
+					act[j] = act[len(act)-1]
+					act = act[:len(act)-1]
+					continue
+				}
+			}
+			j++
+		}
+		switch {
+		case sum < 0:
+			return errBadState
+		case sum > 0:
+			emit(m, sum)
+		}
+	}
+	return nil
 }
 
 // stateStore keeps the states of one silver table.
@@ -180,83 +489,257 @@ func newStateStore(root storage.Store, silver *delta.Snapshot) stateStore {
 	return stateStore{store: root, prefix: "_lakehouse/state/gold_funnel/" + silver.Metadata().ID + "/"}
 }
 
-func (s stateStore) name(date int64) string {
+func (s stateStore) headName(date int64) string {
 	return s.prefix + delta.FormatDate(date) + ".bin"
 }
 
-// load returns the state of a day, or nil when there is none usable.
+// dir is the folder of a day's segments.
+func (s stateStore) dir(date int64) string {
+	return s.prefix + delta.FormatDate(date) + "/"
+}
+
+// load returns the head of a day, or nil when there is none usable. The
+// segments are read by update, when there are changes to apply.
 func (s stateStore) load(ctx context.Context, date int64) *funnelState {
-	data, err := s.store.Get(ctx, s.name(date))
+	data, err := s.store.Get(ctx, s.headName(date))
 	if err != nil {
 		return nil
 	}
-	fs, err := decodeState(data)
+	fs, err := decodeHead(data)
 	if err != nil {
 		return nil
 	}
 	return fs
 }
 
-func (s stateStore) save(ctx context.Context, date int64, fs *funnelState) error {
-	if err := s.store.Put(ctx, s.name(date), encodeState(fs)); err != nil {
+// readSegments reads the chain of a head and checks it.
+func (s stateStore) readSegments(ctx context.Context, date int64, fs *funnelState) error {
+	for i := range fs.segs {
+		data, err := s.store.Get(ctx, s.dir(date)+fs.segs[i].name)
+		if err != nil {
+			return err
+		}
+		if err := fs.segs[i].parse(data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s stateStore) saveHead(ctx context.Context, date int64, fs *funnelState) error {
+	if err := s.store.Put(ctx, s.headName(date), encodeHead(fs)); err != nil {
 		return fmt.Errorf("save funnel state of %s: %w", delta.FormatDate(date), err)
 	}
 	return nil
 }
 
-func encodeState(fs *funnelState) []byte {
-	fs.merge()
-	size := len(stateMagic) + 8
-	for _, e := range fs.steps {
-		size += 4 + 20*len(e)
+// cleanup deletes, best effort, the segments of a day that its new head
+// does not list: the chain it replaced, and orphans of runs that stopped
+// before writing their head.
+func (s stateStore) cleanup(ctx context.Context, date int64, fs *funnelState) {
+	objs, err := s.store.List(ctx, s.dir(date), "")
+	if err != nil {
+		return
 	}
-	out := make([]byte, 0, size)
-	out = append(out, stateMagic...)
-	out = binary.LittleEndian.AppendUint64(out, uint64(fs.version))
-	for _, es := range fs.steps {
-		out = binary.LittleEndian.AppendUint32(out, uint32(len(es)))
-		for _, e := range es {
-			out = binary.LittleEndian.AppendUint64(out, e.k[0])
-			out = binary.LittleEndian.AppendUint64(out, e.k[1])
-			out = binary.LittleEndian.AppendUint32(out, e.n)
+	for _, o := range objs {
+		name := strings.TrimPrefix(o.Name, s.dir(date))
+		if !slices.ContainsFunc(fs.segs, func(sg segment) bool { return sg.name == name }) {
+			_ = s.store.Delete(ctx, o.Name) // a segment left behind is only space
 		}
 	}
-	return out
 }
 
-var errBadState = errors.New("bad funnel state")
+// segWriter streams a new segment to the store, step by step in key order.
+type segWriter struct {
+	w      storage.Writer
+	h      *xxh3.Hasher
+	buf    []byte
+	size   int64
+	counts [5]uint64
+	err    error
+}
 
-func decodeState(data []byte) (*funnelState, error) {
-	if !bytes.HasPrefix(data, []byte(stateMagic)) || len(data) < len(stateMagic)+8 {
-		return nil, errBadState
+func (s stateStore) createSegment(ctx context.Context, date int64, name string) (*segWriter, error) {
+	w, err := s.store.Create(ctx, s.dir(date)+name)
+	if err != nil {
+		return nil, fmt.Errorf("save funnel state of %s: %w", delta.FormatDate(date), err)
 	}
-	data = data[len(stateMagic):]
-	fs := newFunnelState(int64(binary.LittleEndian.Uint64(data)))
-	data = data[8:]
-	for i := range fs.steps {
-		if len(data) < 4 {
-			return nil, errBadState
+	sw := &segWriter{w: w, h: xxh3.New(), buf: make([]byte, 0, segBuffer)}
+	sw.buf = append(sw.buf, segMagic...)
+	return sw, nil
+}
+
+func (sw *segWriter) put(step int, k keyset.Key, n int64) {
+	if n < math.MinInt32 || n > math.MaxInt32 {
+		sw.err = cmp.Or(sw.err, errCountRange)
+	}
+	sw.counts[step]++
+	sw.buf = binary.LittleEndian.AppendUint64(sw.buf, k[0])
+	sw.buf = binary.LittleEndian.AppendUint64(sw.buf, k[1])
+	sw.buf = binary.LittleEndian.AppendUint32(sw.buf, uint32(int32(n)))
+	if len(sw.buf) > segBuffer-entrySize {
+		sw.flush()
+	}
+}
+
+func (sw *segWriter) flush() {
+	if sw.err == nil {
+		sw.h.Write(sw.buf)
+		_, sw.err = sw.w.Write(sw.buf)
+		sw.size += int64(len(sw.buf))
+	}
+	sw.buf = sw.buf[:0]
+}
+
+// close publishes the segment and returns its head entry.
+func (sw *segWriter) close(name string) (segment, error) {
+	for _, n := range sw.counts {
+		sw.buf = binary.LittleEndian.AppendUint64(sw.buf, n)
+	}
+	sw.flush()
+	if sw.err != nil {
+		sw.w.Abort()
+		return segment{}, sw.err
+	}
+	if err := sw.w.Close(); err != nil {
+		return segment{}, err
+	}
+	return segment{name: name, size: sw.size, sum: sw.h.Sum64()}, nil
+}
+
+func segmentName(kind string, from, to int64) string {
+	if kind == "base" {
+		return fmt.Sprintf("base-%d-%016x.seg", to, rand.Uint64())
+	}
+	return fmt.Sprintf("delta-%d-%d-%016x.seg", from, to, rand.Uint64())
+}
+
+// update applies a day's changes since its head's version to the state and
+// saves the new state as of target; it returns nil (and saves nothing)
+// when the state is unusable. An error is the store's.
+func (s stateStore) update(ctx context.Context, date int64, fs *funnelState, cs *changeSet, target int64) (*funnelState, error) {
+	cs.fold()
+	defer fs.release()
+	next := &funnelState{version: target, sessions: fs.sessions, segs: fs.chain()}
+	if cs.entries() == 0 {
+		if fs.version == target {
+			return next, nil
 		}
-		n := int(binary.LittleEndian.Uint32(data))
-		data = data[4:]
-		if len(data) < 20*n {
-			return nil, errBadState
+		return next, s.saveHead(ctx, date, next)
+	}
+	if err := s.readSegments(ctx, date, fs); err != nil {
+		return nil, nil
+	}
+	sessions, ok := fs.lookup(cs)
+	if !ok {
+		return nil, nil
+	}
+	next.sessions = sessions
+	deltas := cs.entries()
+	for _, sg := range fs.segs[1:] {
+		deltas += sg.entries()
+	}
+	if deltas >= fs.segs[0].entries() || len(fs.segs) >= maxSegments {
+		base, err := s.compact(ctx, date, fs, cs, target, sessions)
+		if errors.Is(err, errBadState) || errors.Is(err, errCountRange) {
+			return nil, nil
 		}
-		es := make([]entry, n)
-		for j := range es {
-			rec := data[20*j:]
-			es[j] = entry{keyset.Key{binary.LittleEndian.Uint64(rec), binary.LittleEndian.Uint64(rec[8:])}, binary.LittleEndian.Uint32(rec[16:])}
-			if j > 0 && keyLess(es[j-1].k, es[j].k) >= 0 {
-				return nil, errBadState
+		if err != nil {
+			return nil, err
+		}
+		next.segs = []segment{base}
+		if err := s.saveHead(ctx, date, next); err != nil {
+			return nil, err
+		}
+		s.cleanup(ctx, date, next)
+		return next, nil
+	}
+	name := segmentName("delta", fs.version, target)
+	sw, err := s.createSegment(ctx, date, name)
+	if err != nil {
+		return nil, err
+	}
+	for i, chs := range cs.steps {
+		for _, c := range chs {
+			sw.put(i, c.k, c.d)
+		}
+	}
+	seg, err := sw.close(name)
+	if errors.Is(err, errCountRange) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("save funnel state of %s: %w", delta.FormatDate(date), err)
+	}
+	next.segs = append(next.segs, seg)
+	return next, s.saveHead(ctx, date, next)
+}
+
+// compact merges a chain and the changes into one new base segment, whose
+// entries per step must be the sessions counted.
+func (s stateStore) compact(ctx context.Context, date int64, fs *funnelState, cs *changeSet, target int64, sessions [5]int64) (segment, error) {
+	name := segmentName("base", 0, target)
+	sw, err := s.createSegment(ctx, date, name)
+	if err != nil {
+		return segment{}, err
+	}
+	cur := make([]cursor, 0, len(fs.segs)+1)
+	for i := range cs.steps {
+		cur = cur[:0]
+		for _, sg := range fs.segs {
+			cur = append(cur, cursor{raw: sg.steps[i]})
+		}
+		cur = append(cur, cursor{chs: cs.steps[i]})
+		err := mergeStep(cur, func(k keyset.Key, n int64) { sw.put(i, k, n) })
+		if err == nil && int64(sw.counts[i]) != sessions[i] {
+			err = errBadState
+		}
+		if err != nil {
+			sw.w.Abort()
+			return segment{}, err
+		}
+	}
+	seg, err := sw.close(name)
+	if err != nil && !errors.Is(err, errCountRange) {
+		err = fmt.Errorf("save funnel state of %s: %w", delta.FormatDate(date), err)
+	}
+	return seg, err
+}
+
+// rebuild saves the state of a day from all of its rows (cs, every count
+// positive) as one base segment and a head, and returns the distinct
+// sessions per step.
+func (s stateStore) rebuild(ctx context.Context, date int64, cs *changeSet, target int64) ([5]int64, error) {
+	cs.fold()
+	next := &funnelState{version: target}
+	name := segmentName("base", 0, target)
+	sw, err := s.createSegment(ctx, date, name)
+	if err != nil {
+		return next.sessions, err
+	}
+	for i, chs := range cs.steps {
+		for _, c := range chs {
+			if c.d > 0 {
+				sw.put(i, c.k, c.d)
+				next.sessions[i]++
 			}
 		}
-		fs.steps[i] = es
-		data = data[20*n:]
 	}
-	if len(data) != 0 {
-		return nil, errBadState
+	seg, err := sw.close(name)
+	if errors.Is(err, errCountRange) {
+		// Not a state this format can hold: the day recomputes every run.
+		_ = s.store.Delete(ctx, s.headName(date))
+		return next.sessions, nil
 	}
-	return fs, nil
+	if err != nil {
+		return next.sessions, fmt.Errorf("save funnel state of %s: %w", delta.FormatDate(date), err)
+	}
+	next.segs = []segment{seg}
+	if err := s.saveHead(ctx, date, next); err != nil {
+		return next.sessions, err
+	}
+	s.cleanup(ctx, date, next)
+	return next.sessions, nil
 }
 
 // funnelChanges are the silver file changes of a range of versions,
@@ -324,41 +807,47 @@ func derefOr(p *int64) int64 {
 }
 
 // computeFunnel returns the funnel of a day at the silver snapshot's
-// version, from the day's state and the changes since when it can,
-// otherwise from the whole day; it saves the new state.
+// version, from the day's state (its head: fs) and the changes since when it
+// can, otherwise from the whole day; it saves the new state.
 func computeFunnel(ctx context.Context, silver *delta.Snapshot, states stateStore, fs *funnelState, changes *funnelChanges, date int64) (Funnel, bool, error) {
 	target := silver.Version()
-	incremental := fs != nil && changes != nil && fs.version >= changes.from && fs.version <= target
-	if incremental {
+	if fs != nil && changes != nil && fs.version >= changes.from && fs.version <= target {
 		// The scan reads each changed file by its add action (ReadFile),
 		// files removed since included.
 		sc, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, BatchRows: 8192})
 		if err != nil {
 			return Funnel{}, false, err
 		}
+		cs := &changeSet{}
 		for _, ch := range changes.byDay[date] {
 			if ch.version <= fs.version {
 				continue
 			}
-			if err := fs.applyFile(ctx, sc, ch.add, ch.sign); err != nil {
+			if err := cs.applyFile(ctx, sc, ch.add, ch.sign); err != nil {
 				return Funnel{}, false, err
 			}
 		}
-	} else {
-		fs = newFunnelState(target)
-		day, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, Filter: delta.Eq("event_date", date), BatchRows: 8192})
+		next, err := states.update(ctx, date, fs, cs, target)
 		if err != nil {
 			return Funnel{}, false, err
 		}
-		for _, a := range day.Files() {
-			if err := fs.applyFile(ctx, day, a, 1); err != nil {
-				return Funnel{}, false, err
-			}
+		if next != nil {
+			return Funnel{Date: date, Sessions: next.sessions}, true, nil
 		}
 	}
-	fs.version = target
-	if err := states.save(ctx, date, fs); err != nil {
+	cs := &changeSet{}
+	day, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, Filter: delta.Eq("event_date", date), BatchRows: 8192})
+	if err != nil {
 		return Funnel{}, false, err
 	}
-	return Funnel{Date: date, Sessions: fs.sessions()}, incremental, nil
+	for _, a := range day.Files() {
+		if err := cs.applyFile(ctx, day, a, 1); err != nil {
+			return Funnel{}, false, err
+		}
+	}
+	sessions, err := states.rebuild(ctx, date, cs, target)
+	if err != nil {
+		return Funnel{}, false, err
+	}
+	return Funnel{Date: date, Sessions: sessions}, false, nil
 }
