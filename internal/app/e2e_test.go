@@ -379,6 +379,32 @@ func TestPipelineRerunSameSeed(t *testing.T) {
 	}
 }
 
+// Gold appends the fact rows of a day whose silver files were only added,
+// and recomputes a day that lost files; either way the fact table equals a
+// recomputation from silver (check compares every row of every day).
+func TestGoldFactsAppendedOrReplaced(t *testing.T) {
+	a := testApp(t)
+	run := func(seed string) map[string]any {
+		runTask(t, a, TaskGenerate, map[string]string{"rows": "8000", "seed": seed, "end": testEnd.Format(time.RFC3339)})
+		runTask(t, a, TaskSilver, nil)
+		return runTask(t, a, TaskGold, nil)
+	}
+	if m := run("1"); m["fact_dates_appended"] != 0 {
+		t.Errorf("first run appended to a fact table never built: %v", m)
+	}
+	mustCheck(t, a)
+	if m := run("2"); m["fact_dates_appended"] != m["dates"] {
+		t.Errorf("new events only, yet not every day was appended: %v", m)
+	}
+	mustCheck(t, a)
+	// The same events again: silver rewrites files (removes), so those days
+	// are recomputed.
+	if m := run("1"); m["fact_dates_appended"] == m["dates"] {
+		t.Errorf("days that lost silver files were appended to: %v", m)
+	}
+	mustCheck(t, a)
+}
+
 // Gold's funnel state is a cache: runs that use it, runs after it was
 // deleted and runs after it was damaged all give what a recomputation from
 // silver gives (check compares every day).

@@ -122,7 +122,7 @@ func (a *App) taskGold(ctx context.Context, params map[string]string) (job.Metri
 		return nil, err
 	}
 	m := job.Metrics{
-		"dates": len(res.Dates), "incremental_dates": res.IncrementalDates, "fact_rows": res.FactRows, "funnel_rows": res.FunnelRows, "revenue_rows": res.RevenueRows,
+		"dates": len(res.Dates), "incremental_dates": res.IncrementalDates, "fact_dates_appended": res.FactDatesAppended, "fact_rows": res.FactRows, "funnel_rows": res.FunnelRows, "revenue_rows": res.RevenueRows,
 		"silver_from": res.SilverFrom, "silver_to": res.SilverTo, "skipped": res.Skipped, "seconds": time.Since(start).Seconds(),
 	}
 	return m, nil

@@ -3,6 +3,7 @@ package gold
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 
@@ -53,6 +54,8 @@ type Day struct {
 	Funnel    Funnel
 	Revenue   []Revenue     // sorted by currency
 	Purchases *column.Batch // FactPurchasesSchema rows
+
+	appended bool // Purchases holds only the rows of silver files added since the fact table was built
 }
 
 // revenueOf returns price × quantity in cents, or false when it does not
@@ -123,86 +126,152 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 	return day, nil
 }
 
-// computePurchases fills the day's fact rows and revenue per currency.
+// computePurchases fills the day's fact rows and revenue per currency from
+// every purchase row of the day.
 func computePurchases(ctx context.Context, silver *delta.Snapshot, day *Day) error {
-	date := day.Date
-	sc, err := silver.Scan(delta.ScanOptions{
-		Filter:     delta.And(delta.Eq("event_date", date), delta.Eq("event_name", "purchase")),
-		FilterRows: true, BatchRows: 8192,
-	})
+	sc, err := purchaseScan(silver, day.Date, nil)
 	if err != nil {
 		return err
 	}
-	type acc struct {
-		orders   map[string]struct{}
-		units    int64
-		revenue  int64
-		overflow bool
-	}
-	byCur := map[string]*acc{}
-	fact := day.Purchases
+	rev := revenueAcc{}
 	err = sc.Each(ctx, func(b *column.Batch) error {
-		for r := 0; r < b.Len(); r++ {
-			fact.Cols[0].AppendFrom(b.Cols[pipeline.SOrderID], r)
-			c := 1
-			for i := range b.Cols {
-				if i == pipeline.SOrderID {
-					continue
-				}
-				fact.Cols[c].AppendFrom(b.Cols[i], r)
-				c++
-			}
-			price, qty := b.Cols[pipeline.SPrice], b.Cols[pipeline.SQuantity]
-			rev, fits := int64(0), false
-			if !price.IsNull(r) && !qty.IsNull(r) {
-				rev, fits = revenueOf(price.Ints[r], qty.Ints[r])
-			}
-			if fits {
-				fact.Cols[c].AppendInt(rev)
-			} else {
-				fact.Cols[c].AppendNull()
-			}
-			cur := ""
-			if cc := b.Cols[pipeline.SCurrency]; !cc.IsNull(r) {
-				cur = cc.Str(r)
-			}
-			a := byCur[cur]
-			if a == nil {
-				a = &acc{orders: map[string]struct{}{}}
-				byCur[cur] = a
-			}
-			if o := b.Cols[pipeline.SOrderID]; !o.IsNull(r) {
-				a.orders[o.Str(r)] = struct{}{}
-			}
-			if !qty.IsNull(r) {
-				a.units += qty.Ints[r]
-			}
-			switch {
-			case !fits:
-				a.overflow = true
-			case !a.overflow:
-				sum := a.revenue + rev
-				if sum > maxDecimal18 || sum < -maxDecimal18 {
-					a.overflow = true
-				}
-				a.revenue = sum
-			}
-		}
+		appendFacts(day.Purchases, b)
+		rev.add(b)
 		return nil
 	})
 	if err != nil {
+		return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(day.Date), err)
+	}
+	day.Revenue = rev.rows(day.Date)
+	return nil
+}
+
+// appendPurchases fills the day's fact rows from the purchase rows of the
+// silver files added (files that hold no purchase are skipped by their
+// statistics), and its revenue from every purchase row of the day, reading
+// only the four columns revenue needs.
+func appendPurchases(ctx context.Context, silver *delta.Snapshot, day *Day, added []*delta.Add) error {
+	date := day.Date
+	rs, err := purchaseScan(silver, date, []string{"order_id", "currency", "quantity", "price"})
+	if err != nil {
+		return err
+	}
+	rev := revenueAcc{}
+	if err := rs.Each(ctx, func(b *column.Batch) error { rev.add(b); return nil }); err != nil {
 		return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(date), err)
 	}
-	curs := make([]string, 0, len(byCur))
-	for c := range byCur {
-		curs = append(curs, c)
+	day.Revenue = rev.rows(date)
+	fs, err := purchaseScan(silver, date, nil)
+	if err != nil {
+		return err
 	}
-	slices.Sort(curs)
-	for _, c := range curs {
-		a := byCur[c]
-		day.Revenue = append(day.Revenue, Revenue{Date: date, Currency: c, Orders: int64(len(a.orders)), Units: a.units, Revenue: a.revenue, Overflow: a.overflow})
+	withPurchases := map[string]bool{}
+	for _, a := range fs.Files() {
+		withPurchases[a.Path] = true
+	}
+	for _, a := range added {
+		if !withPurchases[a.Path] {
+			continue
+		}
+		if err := fs.ReadFile(ctx, a, func(b *column.Batch) error { appendFacts(day.Purchases, b); return nil }); err != nil {
+			return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(date), err)
+		}
 	}
 	return nil
+}
+
+// purchaseScan reads the purchase rows of a date: the given columns, or all.
+func purchaseScan(silver *delta.Snapshot, date int64, cols []string) (*delta.Scan, error) {
+	return silver.Scan(delta.ScanOptions{
+		Columns:    cols,
+		Filter:     delta.And(delta.Eq("event_date", date), delta.Eq("event_name", "purchase")),
+		FilterRows: true, BatchRows: 8192,
+	})
+}
+
+// appendFacts adds a FactPurchasesSchema row per row of b (silver rows, all
+// columns): order_id first, then the other silver columns, then revenue.
+func appendFacts(fact, b *column.Batch) {
+	price, qty := b.Cols[pipeline.SPrice], b.Cols[pipeline.SQuantity]
+	for r := 0; r < b.Len(); r++ {
+		fact.Cols[0].AppendFrom(b.Cols[pipeline.SOrderID], r)
+		c := 1
+		for i := range b.Cols {
+			if i == pipeline.SOrderID {
+				continue
+			}
+			fact.Cols[c].AppendFrom(b.Cols[i], r)
+			c++
+		}
+		rev, fits := int64(0), false
+		if !price.IsNull(r) && !qty.IsNull(r) {
+			rev, fits = revenueOf(price.Ints[r], qty.Ints[r])
+		}
+		if fits {
+			fact.Cols[c].AppendInt(rev)
+		} else {
+			fact.Cols[c].AppendNull()
+		}
+	}
+}
+
+// revenueAcc sums a day's purchases per currency ("" = null currency).
+type revenueAcc map[string]*currencyAcc
+
+type currencyAcc struct {
+	orders   map[string]struct{}
+	units    int64
+	revenue  int64
+	overflow bool
+}
+
+// add accumulates the rows of b, whose columns include order_id, currency,
+// quantity and price (found by name).
+func (m revenueAcc) add(b *column.Batch) {
+	col := func(name string) *column.Vector { return b.Cols[b.Schema.Index(name)] }
+	orders, curs, qty, price := col("order_id"), col("currency"), col("quantity"), col("price")
+	for r := 0; r < b.Len(); r++ {
+		rev, fits := int64(0), false
+		if !price.IsNull(r) && !qty.IsNull(r) {
+			rev, fits = revenueOf(price.Ints[r], qty.Ints[r])
+		}
+		cur := ""
+		if !curs.IsNull(r) {
+			cur = curs.Str(r)
+		}
+		a := m[cur]
+		if a == nil {
+			a = &currencyAcc{orders: map[string]struct{}{}}
+			m[cur] = a
+		}
+		if !orders.IsNull(r) {
+			a.orders[orders.Str(r)] = struct{}{}
+		}
+		if !qty.IsNull(r) {
+			a.units += qty.Ints[r]
+		}
+		switch {
+		case !fits:
+			a.overflow = true
+		case !a.overflow:
+			sum := a.revenue + rev
+			if sum > maxDecimal18 || sum < -maxDecimal18 {
+				a.overflow = true
+			}
+			a.revenue = sum
+		}
+	}
+}
+
+// rows returns the day's revenue rows, sorted by currency.
+func (m revenueAcc) rows(date int64) []Revenue {
+	curs := slices.Sorted(maps.Keys(m))
+	out := make([]Revenue, 0, len(curs))
+	for _, c := range curs {
+		a := m[c]
+		out = append(out, Revenue{Date: date, Currency: c, Orders: int64(len(a.orders)), Units: a.units, Revenue: a.revenue, Overflow: a.overflow})
+	}
+	return out
 }
 
 // AppendFunnel adds one funnel row to a FunnelDailySchema batch.

@@ -28,6 +28,7 @@ type Result struct {
 	Skipped              bool
 	Dates                []int64 // event_dates recomputed
 	IncrementalDates     int     // of which the funnel came from saved state + changes
+	FactDatesAppended    int     // of which the fact rows were appended from added silver files
 	FactRows             int64
 	FunnelRows           int
 	RevenueRows          int
@@ -108,7 +109,16 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 			oldest = min(oldest, fs.version)
 		}
 	}
-	changes, ok, err := readChanges(ctx, silver, oldest, target)
+	// The fact rows of a day whose silver files were only added since the
+	// fact table was built come from those files alone (appended); a day
+	// that lost files is recomputed whole (its partition replaced).
+	factSnap := snaps[pipeline.FactPurchases]
+	factFrom := builtFrom(factSnap)
+	logFrom := oldest
+	if factFrom >= 0 {
+		logFrom = min(logFrom, factFrom)
+	}
+	changes, ok, err := readChanges(ctx, silver, logFrom, target)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +139,13 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 				incremental.Add(1)
 			}
 			day := &Day{Date: d, Funnel: f, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
-			if err := computePurchases(ectx, silver, day); err != nil {
+			if added, ok := factAppends(changes, factFrom, d); ok {
+				day.appended = true
+				err = appendPurchases(ectx, silver, day, added)
+			} else {
+				err = computePurchases(ectx, silver, day)
+			}
+			if err != nil {
 				return err
 			}
 			days[i] = day
@@ -145,24 +161,25 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		res.LatestFunnel = &f
 	}
 
-	// gold_fact_purchases: replace the affected date partitions.
-	if s := snaps[pipeline.FactPurchases]; builtFrom(s) < target {
-		vals := make([]any, len(dates))
-		for i, d := range dates {
-			vals[i] = d
-		}
+	// gold_fact_purchases: the rows of appended days added, the partitions
+	// of the other affected days replaced, in one commit.
+	if factFrom < target {
+		var replaced []any
 		batches := make([]*column.Batch, 0, len(days))
 		for _, d := range days {
 			res.FactRows += int64(d.Purchases.Len())
 			batches = append(batches, d.Purchases)
+			if d.appended {
+				res.FactDatesAppended++
+			} else {
+				replaced = append(replaced, d.Date)
+			}
 		}
-		r, err := s.ReplaceWhere(ctx, delta.In("event_date", vals...), delta.Batches(batches...), delta.CommitOptions{
-			AppID: pipeline.AppGold, AppVersion: target, Write: writeOptions,
-		})
+		v, err := writeFacts(ctx, factSnap, dates, replaced, batches, target)
 		if err != nil {
 			return nil, fmt.Errorf("write %s: %w", pipeline.FactPurchases, err)
 		}
-		res.Versions[pipeline.FactPurchases] = r.Version
+		res.Versions[pipeline.FactPurchases] = v
 	}
 	// The marts are small (a row per date, or per date and currency):
 	// rewrite them whole with the affected dates replaced.
@@ -191,6 +208,65 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		res.Versions[pipeline.RevenueDaily], res.RevenueRows = v, n
 	}
 	return res, nil
+}
+
+// factAppends returns the silver files added for date since the fact table
+// was built from silver version factFrom, and whether they are all that
+// changed (no file of the date removed), so that the date's fact rows can be
+// appended instead of recomputed.
+func factAppends(changes *funnelChanges, factFrom, date int64) ([]*delta.Add, bool) {
+	if changes == nil || factFrom < 0 || factFrom < changes.from {
+		return nil, false
+	}
+	var added []*delta.Add
+	for _, ch := range changes.byDay[date] {
+		if ch.version <= factFrom {
+			continue
+		}
+		if ch.sign < 0 {
+			return nil, false
+		}
+		added = append(added, ch.add)
+	}
+	return added, true
+}
+
+// writeFacts commits the new fact rows: it removes the files of the replaced
+// dates and adds the files of batches, recording the silver version. A
+// concurrent commit touching any affected date makes it fail with a conflict.
+func writeFacts(ctx context.Context, s *delta.Snapshot, dates []int64, replaced []any, batches []*column.Batch, target int64) (int64, error) {
+	adds, err := s.WriteAll(ctx, delta.Batches(batches...), writeOptions)
+	if err != nil {
+		return 0, err
+	}
+	tx := s.NewTransaction("WRITE")
+	all := make([]any, len(dates))
+	for i, d := range dates {
+		all[i] = d
+	}
+	if err := tx.ReadPredicate(delta.In("event_date", all...)); err != nil {
+		return 0, err
+	}
+	if len(replaced) > 0 {
+		pred := delta.In("event_date", replaced...)
+		old, err := s.Scan(delta.ScanOptions{Filter: pred})
+		if err != nil {
+			return 0, err
+		}
+		tx.SetParameter("mode", "Overwrite")
+		tx.SetParameter("predicate", pred.String())
+		tx.Remove(old.Files()...)
+	} else {
+		tx.SetParameter("mode", "Append")
+	}
+	tx.SetParameter("appendedDates", fmt.Sprint(len(dates)-len(replaced)))
+	tx.Add(adds...)
+	tx.SetTxn(pipeline.AppGold, target)
+	next, err := tx.Commit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return next.Version(), nil
 }
 
 // affectedDates returns the event_dates of silver files added or removed
