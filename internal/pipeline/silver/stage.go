@@ -153,7 +153,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	tr.mark("scan %d existing silver files", len(existing.files))
+	tr.mark("scan %d existing silver files: %d rows may match", len(existing.files), len(existing.m))
 
 	// Pass 2: validate every new bronze row (in parallel); quarantine the
 	// invalid ones, write the valid ones of ids seen once, and hold the
