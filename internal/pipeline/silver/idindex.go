@@ -1,6 +1,7 @@
 package silver
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -37,10 +38,14 @@ import (
 // Indexes of files a commit removes are deleted after it (best effort);
 // those of files never committed (a crash) stay as unreferenced objects.
 
+// An index file: the magic, then an entry per row (key, ingest_ts), then a
+// trailer: the row count, the data file's size, and an xxh3 of all before it.
+// It is streamed to storage as the data file is written, so memory does not
+// grow with the file.
 const (
-	idIndexMagic = "lakehouse-silver-ids-1\n"
-	idIndexEntry = 24 // key (16 bytes) + ingest_ts (8)
-	idIndexHead  = len(idIndexMagic) + 16
+	idIndexMagic   = "lakehouse-silver-ids-2\n"
+	idIndexEntry   = 24 // key (16 bytes) + ingest_ts (8)
+	idIndexTrailer = 24
 )
 
 // idIndex locates the event_id indexes of one silver table.
@@ -83,19 +88,20 @@ func (x *idIndex) load(ctx context.Context, a *delta.Add, buf *[]byte) ([]byte, 
 		return nil, err
 	}
 	rows, ok := a.NumRecords()
-	if !ok || len(data) < idIndexHead+8 || string(data[:len(idIndexMagic)]) != idIndexMagic {
+	if !ok || len(data) < len(idIndexMagic)+idIndexTrailer || string(data[:len(idIndexMagic)]) != idIndexMagic {
 		return nil, errBadIndex
 	}
 	body, sum := data[:len(data)-8], binary.LittleEndian.Uint64(data[len(data)-8:])
 	if xxh3.Hash(body) != sum {
 		return nil, errBadIndex
 	}
-	h := body[len(idIndexMagic):]
-	if int64(binary.LittleEndian.Uint64(h)) != rows || int64(binary.LittleEndian.Uint64(h[8:])) != a.Size ||
-		int64(len(body)-idIndexHead) != rows*idIndexEntry {
+	t := body[len(body)-16:]
+	entries := body[len(idIndexMagic) : len(body)-16]
+	if int64(binary.LittleEndian.Uint64(t)) != rows || int64(binary.LittleEndian.Uint64(t[8:])) != a.Size ||
+		int64(len(entries)) != rows*idIndexEntry {
 		return nil, errBadIndex
 	}
-	return body[idIndexHead:], nil
+	return entries, nil
 }
 
 // entry decodes entry i of an index's entries.
@@ -112,24 +118,47 @@ func (x *idIndex) remove(ctx context.Context, removed []*delta.Add) {
 	}
 }
 
-// indexWriter is the delta.FileObserver that builds the index of each file
-// one silver FileWriter writes. A FileWriter uses it from one goroutine.
+// indexWriter is the delta.FileObserver that streams the index of each
+// file one silver FileWriter writes. A FileWriter uses it from one
+// goroutine; an error writing an index is kept and returned by Closed.
 type indexWriter struct {
+	ctx   context.Context // governs the index writes, as the data file's
 	x     *idIndex
-	files map[string][]byte
+	files map[string]*indexFile
 }
 
-func (x *idIndex) writer() *indexWriter {
-	return &indexWriter{x: x, files: map[string][]byte{}}
+type indexFile struct {
+	up   storage.Writer
+	buf  *bufio.Writer
+	sum  *xxh3.Hasher
+	rows int64
+	err  error
+}
+
+func (x *idIndex) writer(ctx context.Context) *indexWriter {
+	return &indexWriter{ctx: ctx, x: x, files: map[string]*indexFile{}}
+}
+
+func (f *indexFile) write(p []byte) {
+	if f.err == nil {
+		f.sum.Write(p)
+		_, f.err = f.buf.Write(p)
+	}
 }
 
 func (w *indexWriter) Rows(path string, b *column.Batch, start, end int) {
-	buf, ok := w.files[path]
+	f, ok := w.files[path]
 	if !ok {
-		buf = make([]byte, idIndexHead, idIndexHead+idIndexEntry*(end-start))
-		copy(buf, idIndexMagic)
+		f = &indexFile{sum: xxh3.New()}
+		f.up, f.err = w.x.store.Create(w.ctx, w.x.name(path))
+		if f.err == nil {
+			f.buf = bufio.NewWriterSize(f.up, 64<<10)
+		}
+		w.files[path] = f
+		f.write([]byte(idIndexMagic))
 	}
 	ids, ts := b.Cols[pipeline.SEventID], b.Cols[pipeline.SIngestTS]
+	var e [idIndexEntry]byte
 	for r := start; r < end; r++ {
 		var k key // a null event_id (never in silver) as the zero key
 		if !ids.IsNull(r) {
@@ -139,26 +168,44 @@ func (w *indexWriter) Rows(path string, b *column.Batch, start, end int) {
 		if !ts.IsNull(r) {
 			t = ts.Ints[r]
 		}
-		buf = append(buf, k[:]...)
-		buf = binary.LittleEndian.AppendUint64(buf, uint64(t))
+		copy(e[:16], k[:])
+		binary.LittleEndian.PutUint64(e[16:], uint64(t))
+		f.write(e[:])
 	}
-	w.files[path] = buf
+	f.rows += int64(end - start)
 }
 
 func (w *indexWriter) Closed(ctx context.Context, a *delta.Add) error {
-	buf := w.files[a.Path]
+	f := w.files[a.Path]
 	delete(w.files, a.Path)
-	if buf == nil {
+	if f == nil {
 		return nil // a file of no rows is never written
 	}
-	rows := (len(buf) - idIndexHead) / idIndexEntry
-	binary.LittleEndian.PutUint64(buf[len(idIndexMagic):], uint64(rows))
-	binary.LittleEndian.PutUint64(buf[len(idIndexMagic)+8:], uint64(a.Size))
-	buf = binary.LittleEndian.AppendUint64(buf, xxh3.Hash(buf))
-	if err := w.x.store.Put(ctx, w.x.name(a.Path), buf); err != nil {
-		return fmt.Errorf("write event_id index of %s: %w", a.Path, err)
+	var t [16]byte
+	binary.LittleEndian.PutUint64(t[:], uint64(f.rows))
+	binary.LittleEndian.PutUint64(t[8:], uint64(a.Size))
+	f.write(t[:])
+	sum := binary.LittleEndian.AppendUint64(nil, f.sum.Sum64())
+	if f.err == nil {
+		_, f.err = f.buf.Write(sum)
+	}
+	if f.err == nil {
+		f.err = f.buf.Flush()
+	}
+	if f.err == nil {
+		f.err = f.up.Close()
+	} else if f.up != nil {
+		f.up.Abort()
+	}
+	if f.err != nil {
+		return fmt.Errorf("write event_id index of %s: %w", a.Path, f.err)
 	}
 	return nil
 }
 
-func (w *indexWriter) Discarded(path string) { delete(w.files, path) }
+func (w *indexWriter) Discarded(path string) {
+	if f := w.files[path]; f != nil && f.up != nil {
+		f.up.Abort()
+	}
+	delete(w.files, path)
+}

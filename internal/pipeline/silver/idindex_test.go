@@ -67,7 +67,7 @@ func rewriteIndex(t *testing.T, x *idIndex, a *delta.Add, edit func(entries []by
 		t.Fatal(err)
 	}
 	body := data[:len(data)-8]
-	edit(body[idIndexHead:])
+	edit(body[len(idIndexMagic) : len(body)-16])
 	body = binary.LittleEndian.AppendUint64(body, xxh3.Hash(body))
 	if err := x.store.Put(ctx, x.name(a.Path), body); err != nil {
 		t.Fatal(err)

@@ -444,12 +444,12 @@ type silverWriters struct {
 // Each writes the event_id index of its files (idindex.go).
 func newSilverWriters(ctx context.Context, s *delta.Snapshot, x *idIndex) (*silverWriters, error) {
 	opts := SilverWriteOptions()
-	opts.Observer = x.writer()
+	opts.Observer = x.writer(ctx)
 	o, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Observer = x.writer()
+	opts.Observer = x.writer(ctx)
 	p, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		o.Abort()
