@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // GenerateOptions configure generate_bronze.
@@ -60,7 +61,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 	}
 	res := &GenerateResult{BatchID: uuid.NewString(), Manifest: gen.NewManifest()}
 	ingestTS := now().UnixMicro()
-	pw := newParallelWriter(ctx, snap, workers)
+	pw := newParallelWriter(ctx, snap, idindex.Bronze(wh.Root(), snap), workers)
 	err = gen.GenerateChunks(ctx, g, workers, func(_ int, data []byte, m gen.Manifest) error {
 		res.Manifest.Merge(m)
 		res.Bytes += int64(len(data))

@@ -20,6 +20,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // IngestOptions configure Ingest.
@@ -190,7 +191,7 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 		if len(group) == 0 {
 			break
 		}
-		next, results, err := ingestGroup(ctx, snap, group, ingestTS, res.BatchID, opts)
+		next, results, err := ingestGroup(ctx, snap, idindex.Bronze(wh.Root(), snap), group, ingestTS, res.BatchID, opts)
 		if err != nil {
 			return res, err
 		}
@@ -208,8 +209,8 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 	return res, nil
 }
 
-func ingestGroup(ctx context.Context, snap *delta.Snapshot, group []string, ingestTS int64, batchID string, opts IngestOptions) (*delta.Snapshot, []FileResult, error) {
-	adds, results, err := writePieces(ctx, snap, group, ingestTS, batchID, opts)
+func ingestGroup(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, group []string, ingestTS int64, batchID string, opts IngestOptions) (*delta.Snapshot, []FileResult, error) {
+	adds, results, err := writePieces(ctx, snap, x, group, ingestTS, batchID, opts)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // PieceBytes is the size of the parts a large uncompressed input file is
@@ -117,7 +118,7 @@ func lineStartAfter(f *os.File, off, limit int64, buf []byte) (int64, error) {
 // writePieces reads the group's files on opts.Workers goroutines, piece by
 // piece, and returns the data files written, in input order, and what each
 // file held.
-func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, ingestTS int64, batchID string, opts IngestOptions) ([]*delta.Add, []FileResult, error) {
+func writePieces(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, group []string, ingestTS int64, batchID string, opts IngestOptions) ([]*delta.Add, []FileResult, error) {
 	pieceBytes := opts.PieceBytes
 	if pieceBytes <= 0 {
 		pieceBytes = PieceBytes
@@ -138,7 +139,7 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, inge
 		eg.Go(func() error {
 			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
 			for p := range next {
-				if err := readPiece(ectx, ctx, snap, p, b, &closers, ingestTS, batchID, opts.MaxLineBytes); err != nil {
+				if err := readPiece(ectx, ctx, snap, x, p, b, &closers, ingestTS, batchID, opts.MaxLineBytes); err != nil {
 					return err
 				}
 			}
@@ -168,7 +169,7 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, group []string, inge
 // readPiece frames the lines of one piece into bronze batches (b is the
 // worker's) and writes them to data files of the piece's own, closed on
 // closers. ctx stops the reading; fileCtx, the caller's, bounds the files.
-func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, p *piece, b *column.Batch, closers *errgroup.Group, ingestTS int64, batchID string, maxLine int) (err error) {
+func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.Index, p *piece, b *column.Batch, closers *errgroup.Group, ingestTS int64, batchID string, maxLine int) (err error) {
 	f, err := os.Open(p.path)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -193,7 +194,7 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, p *piece, b *
 		}
 	}
 	// The file outlives ctx (the workers' group, done before the closers).
-	fw, err := snap.NewFileWriter(fileCtx, writeOptions())
+	fw, err := snap.NewFileWriter(fileCtx, writeOptions(fileCtx, x))
 	if err != nil {
 		return err
 	}

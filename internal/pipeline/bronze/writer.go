@@ -11,6 +11,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // BatchRows and BatchBytes bound a batch of lines handed to a writer: big
@@ -31,8 +32,13 @@ func full(b *column.Batch) bool {
 // writes NDJSON 2.5× faster than zstd's fastest level and reads it back
 // faster, for 1.8× the bytes (BenchmarkBronzeCodecs, docs/performance.md).
 // Snappy is Spark's default Parquet codec: every reader has it.
-func writeOptions() delta.WriteOptions {
+//
+// Beside each file goes its event_id index (internal/pipeline/idindex), for
+// bronze_to_silver's first pass: the key of each line, which the write
+// computes while the line is in the cache.
+func writeOptions(ctx context.Context, x *idindex.Index) delta.WriteOptions {
 	return delta.WriteOptions{
+		Observer:       x.Writer(ctx, idindex.LineEntries(0)),
 		TargetFileRows: 1 << 20,
 		Parquet: parquetio.WriterOptions{
 			RowGroupRows:  1 << 17,
@@ -57,7 +63,7 @@ type parallelWriter struct {
 
 func (w *parallelWriter) closeInput() { w.once.Do(func() { close(w.in) }) }
 
-func newParallelWriter(ctx context.Context, snap *delta.Snapshot, workers int) *parallelWriter {
+func newParallelWriter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, workers int) *parallelWriter {
 	workers = max(1, workers)
 	eg, ctx := errgroup.WithContext(ctx)
 	w := &parallelWriter{in: make(chan *column.Batch, workers), free: make(chan *column.Batch, 2*workers+1), eg: eg, ctx: ctx}
@@ -66,7 +72,7 @@ func newParallelWriter(ctx context.Context, snap *delta.Snapshot, workers int) *
 	}
 	for range workers {
 		eg.Go(func() error {
-			fw, err := snap.NewFileWriter(ctx, writeOptions())
+			fw, err := snap.NewFileWriter(ctx, writeOptions(ctx, x))
 			if err != nil {
 				return err
 			}

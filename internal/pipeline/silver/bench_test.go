@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // benchLines returns n generated NDJSON lines (with the generator's 0.5%
@@ -33,7 +34,7 @@ func benchLines(b *testing.B, n int64) [][]byte {
 }
 
 // BenchmarkIDScan measures the first pass of bronze_to_silver per row:
-// quickID (the parser for the rest), the 128-bit hash, and the Bloom filter
+// QuickID (the parser for the rest), the 128-bit hash, and the Bloom filter
 // of seen ids in batches, as scanIDs runs them.
 func BenchmarkIDScan(b *testing.B) {
 	lines := benchLines(b, 200_000)
@@ -46,14 +47,9 @@ func BenchmarkIDScan(b *testing.B) {
 		for i := 0; i < len(lines); i += 4096 {
 			keys = keys[:0]
 			for _, line := range lines[i:min(i+4096, len(lines))] {
-				id, ok := quickID(line)
-				if !ok {
-					if !p.Parse(line, &ev).Valid() {
-						continue
-					}
-					id = ev.EventID
+				if k, ok := idindex.LineKey(p, &ev, line); ok {
+					keys = append(keys, k)
 				}
-				keys = append(keys, hashID(id))
 			}
 			seen.addBatch(keys, func(key) { repeats++ })
 		}
@@ -91,7 +87,7 @@ func BenchmarkQuickID(b *testing.B) {
 	lines := benchLines(b, 200_000)
 	for b.Loop() {
 		for _, line := range lines {
-			quickID(line)
+			idindex.QuickID(line)
 		}
 	}
 	b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "rows/s")

@@ -13,6 +13,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // keyFilter is a blocked Bloom filter over the candidate keys of a run, so
@@ -104,7 +105,7 @@ type pendingCheck struct {
 // file's event_id index (idindex.go) when it has a usable one, otherwise
 // from the file's event_id column, then its ingest_ts for those rows only.
 // Files are read on goroutines, one file at a time each.
-func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int, x *idIndex) (*existingRows, error) {
+func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, workers int, x *idindex.Index) (*existingRows, error) {
 	e := &existingRows{m: map[key]existingRow{}, drops: map[int32][]int32{}}
 	// The ids are read aliasing the pages: the few kept are cloned.
 	sc, err := snap.Scan(delta.ScanOptions{Columns: []string{"event_id"}, BatchRows: 8192, AliasPages: true})
@@ -120,9 +121,9 @@ func loadExisting(ctx context.Context, snap *delta.Snapshot, filter *keyFilter, 
 		eg.Go(func() error {
 			buf := bufs.Get().(*[]byte)
 			defer bufs.Put(buf)
-			if entries, err := x.load(ectx, a, buf); err == nil {
-				for r, n := 0, len(entries)/idIndexEntry; r < n; r++ {
-					if k, ts := indexEntry(entries, r); k != (key{}) && filter.mayContain(k) {
+			if entries, err := x.Load(ectx, a, buf); err == nil {
+				for r, n := 0, len(entries)/silverIndexWidth; r < n; r++ {
+					if k, ts := silverIndexEntry(entries, r); k != (key{}) && filter.mayContain(k) {
 						hits[fi] = append(hits[fi], existingRow{file: int32(fi), row: int32(r), ingestTS: ts, key: k, indexed: true})
 					}
 				}
@@ -212,7 +213,7 @@ func (e *existingRows) matched(r existingRow, id []byte) {
 // when one is not the event_id the run matched it with (a 128-bit hash
 // collision, or an index that does not describe its file): the run then
 // commits nothing.
-func (e *existingRows) verify(ctx context.Context, snap *delta.Snapshot, x *idIndex) error {
+func (e *existingRows) verify(ctx context.Context, snap *delta.Snapshot, x *idindex.Index) error {
 	if len(e.unverified) == 0 {
 		return nil
 	}
@@ -234,14 +235,14 @@ func (e *existingRows) verify(ctx context.Context, snap *delta.Snapshot, x *idIn
 				r := int(ps[i].row.row - row)
 				if ids.IsNull(r) || !bytes.Equal(ids.Bytes(r), ps[i].id) {
 					return fmt.Errorf("silver file %s, row %d: the event_id index (%s) matched it to event_id %q, but it holds another event_id; delete that index to have it ignored",
-						a.Path, ps[i].row.row, x.name(a.Path), ps[i].id)
+						a.Path, ps[i].row.row, x.Name(a.Path), ps[i].id)
 				}
 			}
 			row += int32(b.Len())
 			return nil
 		})
 		if err == nil && i < len(ps) {
-			err = fmt.Errorf("silver file %s has %d rows, but its event_id index (%s) matched row %d", a.Path, row, x.name(a.Path), ps[i].row.row)
+			err = fmt.Errorf("silver file %s has %d rows, but its event_id index (%s) matched row %d", a.Path, row, x.Name(a.Path), ps[i].row.row)
 		}
 		if err != nil {
 			return fmt.Errorf("verify event_id matches: %w", err)

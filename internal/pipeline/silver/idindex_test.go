@@ -2,18 +2,17 @@ package silver
 
 import (
 	"context"
-	"encoding/binary"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/zeebo/xxh3"
-
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 )
 
@@ -59,17 +58,9 @@ func fileIDs(t *testing.T, s *delta.Snapshot, a *delta.Add) ([]string, []int64) 
 
 // rewriteIndex replaces the index of a with edit applied to its entries,
 // under a valid checksum.
-func rewriteIndex(t *testing.T, x *idIndex, a *delta.Add, edit func(entries []byte)) {
+func rewriteIndex(t *testing.T, x *idindex.Index, a *delta.Add, edit func(entries []byte)) {
 	t.Helper()
-	ctx := context.Background()
-	data, err := x.store.Get(ctx, x.name(a.Path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body := data[:len(data)-8]
-	edit(body[len(idIndexMagic) : len(body)-16])
-	body = binary.LittleEndian.AppendUint64(body, xxh3.Hash(body))
-	if err := x.store.Put(ctx, x.name(a.Path), body); err != nil {
+	if err := x.Rewrite(context.Background(), a, edit); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,24 +84,24 @@ func TestIDIndexDescribesEveryFile(t *testing.T) {
 		t.Fatalf("the second run rewrote no file: %+v", res)
 	}
 	s := silverSnapshot(t, wh)
-	x := newIDIndex(wh.Root(), s)
+	x := silverIndex(wh.Root(), s)
 	var buf []byte
 	for _, a := range s.Files() {
-		entries, err := x.load(ctx, a, &buf)
+		entries, err := x.Load(ctx, a, &buf)
 		if err != nil {
 			t.Fatalf("index of %s: %v", a.Path, err)
 		}
 		ids, ts := fileIDs(t, s, a)
-		if len(entries) != len(ids)*idIndexEntry {
+		if len(entries) != len(ids)*silverIndexWidth {
 			t.Fatalf("index of %s: %d bytes for %d rows", a.Path, len(entries), len(ids))
 		}
 		for r, id := range ids {
-			if k, its := indexEntry(entries, r); k != hashID([]byte(id)) || its != ts[r] {
+			if k, its := silverIndexEntry(entries, r); k != hashID([]byte(id)) || its != ts[r] {
 				t.Fatalf("index of %s, row %d: (%x, %d), the file holds (%q, %d)", a.Path, r, k, its, id, ts[r])
 			}
 		}
 	}
-	listed, err := wh.Root().List(ctx, x.prefix, "")
+	listed, err := wh.Root().List(ctx, x.Prefix(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,26 +123,26 @@ func TestIDIndexIsOnlyACache(t *testing.T) {
 		}
 	}
 	s := silverSnapshot(t, damaged)
-	x := newIDIndex(damaged.Root(), s)
+	x := silverIndex(damaged.Root(), s)
 	files := s.Files()
 	if len(files) < 4 {
 		t.Fatalf("only %d silver files", len(files))
 	}
 	var buf []byte
-	if err := damaged.Root().Delete(ctx, x.name(files[0].Path)); err != nil {
+	if err := damaged.Root().Delete(ctx, x.Name(files[0].Path)); err != nil {
 		t.Fatal(err)
 	}
-	if err := damaged.Root().Put(ctx, x.name(files[1].Path), []byte("garbage")); err != nil {
+	if err := damaged.Root().Put(ctx, x.Name(files[1].Path), []byte("garbage")); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := damaged.Root().Get(ctx, x.name(files[2].Path))
+	data, _ := damaged.Root().Get(ctx, x.Name(files[2].Path))
 	data[len(data)/2] ^= 1 // the checksum no longer matches
-	damaged.Root().Put(ctx, x.name(files[2].Path), data)
+	damaged.Root().Put(ctx, x.Name(files[2].Path), data)
 	// files[3]'s index put under files[1]'s name: right checksum, wrong file.
-	data, _ = damaged.Root().Get(ctx, x.name(files[3].Path))
-	damaged.Root().Put(ctx, x.name(files[1].Path), data)
+	data, _ = damaged.Root().Get(ctx, x.Name(files[3].Path))
+	damaged.Root().Put(ctx, x.Name(files[1].Path), data)
 	for i := range 3 {
-		if _, err := x.load(ctx, files[i], &buf); err == nil {
+		if _, err := x.Load(ctx, files[i], &buf); err == nil {
 			t.Errorf("damaged index of file %d accepted", i)
 		}
 	}
@@ -213,7 +204,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := silverSnapshot(t, wh)
-	x := newIDIndex(wh.Root(), s)
+	x := silverIndex(wh.Root(), s)
 	victim := s.Files()[0]
 	rewriteIndex(t, x, victim, func(entries []byte) {
 		k := hashID([]byte(newID))
@@ -228,7 +219,134 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 		t.Errorf("silver moved from version %d to %d", s.Version(), after.Version())
 	}
 	// Without the lying index the run succeeds.
-	if err := wh.Root().Delete(ctx, x.name(victim.Path)); err != nil {
+	if err := wh.Root().Delete(ctx, x.Name(victim.Path)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for id, n := range silverIDs(t, wh) {
+		if n != 1 {
+			t.Fatalf("event_id %s: %d rows", id, n)
+		}
+	}
+}
+
+func bronzeSnapshot(t *testing.T, wh *pipeline.Warehouse) *delta.Snapshot {
+	t.Helper()
+	s, err := wh.Snapshot(context.Background(), pipeline.Bronze)
+	if err != nil || s == nil {
+		t.Fatalf("bronze: %v", err)
+	}
+	return s
+}
+
+// Every bronze file has an index holding, per row, the key the first pass
+// takes from its raw line; silver built from bronze with missing or damaged
+// indexes is the silver built with intact ones.
+func TestBronzeIndexIsOnlyACache(t *testing.T) {
+	ctx := context.Background()
+	intact, missing, damaged := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
+	for _, wh := range []*pipeline.Warehouse{intact, missing, damaged} {
+		generateBronze(t, wh, 1, 6000)
+		generateBronze(t, wh, 2, 4000)
+	}
+	b := bronzeSnapshot(t, intact)
+	bx := idindex.Bronze(intact.Root(), b)
+	p := event.NewParser(event.ParserOptions{})
+	var ev event.Event
+	var buf []byte
+	sc, err := b.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range b.Files() {
+		entries, err := bx.Load(ctx, a, &buf)
+		if err != nil {
+			t.Fatalf("index of %s: %v", a.Path, err)
+		}
+		row := 0
+		err = sc.ReadFile(ctx, a, func(batch *column.Batch) error {
+			for r := 0; r < batch.Len(); r++ {
+				want, _ := idindex.LineKey(p, &ev, batch.Cols[0].Bytes(r))
+				if got := key(entries[16*row : 16*row+16]); got != want {
+					t.Fatalf("index of %s, row %d: %x, want %x", a.Path, row, got, want)
+				}
+				row++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	mb := bronzeSnapshot(t, missing)
+	for _, a := range mb.Files() {
+		if err := missing.Root().Delete(ctx, idindex.Bronze(missing.Root(), mb).Name(a.Path)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := bronzeSnapshot(t, damaged)
+	dx := idindex.Bronze(damaged.Root(), db)
+	data, err := damaged.Root().Get(ctx, dx.Name(db.Files()[0].Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[100] ^= 1
+	damaged.Root().Put(ctx, dx.Name(db.Files()[0].Path), data)
+
+	var results []*Result
+	for _, wh := range []*pipeline.Warehouse{intact, missing, damaged} {
+		res, err := Run(ctx, wh, Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, res)
+	}
+	want := silverIDs(t, intact)
+	for i, wh := range []*pipeline.Warehouse{missing, damaged} {
+		a, b := results[0], results[i+1]
+		if a.Inserted != b.Inserted || a.Superseded != b.Superseded || a.Quarantined != b.Quarantined || a.Superseded == 0 {
+			t.Errorf("intact indexes: %+v; case %d: %+v", a, i, b)
+		}
+		got := silverIDs(t, wh)
+		if len(got) != len(want) {
+			t.Fatalf("case %d: %d ids, want %d", i, len(got), len(want))
+		}
+		for id, n := range got {
+			if n != 1 || want[id] != 1 {
+				t.Fatalf("case %d: event_id %s: %d rows", i, id, n)
+			}
+		}
+	}
+}
+
+// A bronze index that lies (right checksum, wrong keys) cannot let a repeat
+// slip past dedup: the second pass, which parses every line, finds the keys
+// wrong and fails the run, which commits nothing.
+func TestBronzeIndexThatLiesFailsTheRun(t *testing.T) {
+	ctx := context.Background()
+	wh := pipelinetest.Warehouse(t)
+	generateBronze(t, wh, 1, 3000)
+	b := bronzeSnapshot(t, wh)
+	bx := idindex.Bronze(wh.Root(), b)
+	victim := b.Files()[0]
+	if err := bx.Rewrite(ctx, victim, func(entries []byte) {
+		for i := 0; i < len(entries); i += 16 {
+			entries[i] ^= 1
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(ctx, wh, Options{Workers: 2})
+	if err == nil || !strings.Contains(err.Error(), "event_id index") || !strings.Contains(err.Error(), victim.Path) {
+		t.Fatalf("run with a lying bronze index: %v", err)
+	}
+	if s, err := wh.Snapshot(ctx, pipeline.Silver); err != nil || (s != nil && s.NumFiles() > 0) {
+		t.Fatalf("silver after the failed run: %v, %v", s, err)
+	}
+	if err := wh.Root().Delete(ctx, bx.Name(victim.Path)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {

@@ -1,7 +1,6 @@
 package silver
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // Most events of a run occur once. A first pass over the run's bronze rows
@@ -91,53 +91,12 @@ func (r *repeats) has(k key) bool {
 	return ok
 }
 
-// idPrefix starts the lines whose event_id quickID reads without the parser.
-const idPrefix = `{"event_id":"`
-
-// quickID returns the event_id of an NDJSON line without parsing it, when
-// it is sure the full parser returns the same id if the line is valid: the
-// line starts with {"event_id":" (the contract's field order, which writers
-// keep), holds no backslash (so no escaped key or quote) and no second
-// "event_id" (a later duplicate key would win). A line it reads wrongly is
-// one the parser rejects, which only sends its id to the dedup buckets
-// needlessly. ok=false means: ask the parser.
-func quickID(line []byte) (id []byte, ok bool) {
-	if !bytes.HasPrefix(line, []byte(idPrefix)) || bytes.IndexByte(line, '\\') >= 0 {
-		return nil, false
-	}
-	rest := line[len(idPrefix):]
-	end := bytes.IndexByte(rest, '"')
-	if end <= 0 {
-		return nil, false
-	}
-	// Look for another "event_id" at each 'v', the rarest of its letters in
-	// this data (5 a line, against 11 '_' and 53 '"').
-	for tail := rest[end:]; ; {
-		i := bytes.IndexByte(tail, 'v')
-		if i < 0 {
-			break
-		}
-		if i >= 2 && len(tail) >= i+8 && string(tail[i-2:i+8]) == `"event_id"` {
-			return nil, false
-		}
-		tail = tail[i+1:]
-	}
-	return rest[:end], true
-}
-
-// firstKeyID reports whether the parser's id is the value of the line's
-// first key written as quickID reads it ({"event_id":"...): the id aliases
-// the line right after that prefix. Then quickID, if sure, read the same
-// id, and the second pass need not run it again.
-func firstKeyID(line, id []byte) bool {
-	n := len(idPrefix)
-	return len(id) > 0 && len(line) > n && bytes.HasPrefix(line, []byte(idPrefix)) && &line[n] == &id[0]
-}
-
-// scanIDs is the first pass: it reads the raw_json of the units of
-// versions after lastS and returns the repeated keys. When silver has rows,
-// it also fills filter with every key, for loadExisting.
-func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, expected int64, filter *keyFilter, needFilter bool, opts Options) (*repeats, error) {
+// scanIDs is the first pass: it takes the keys of the units of versions
+// after lastS, from bronze's index when a unit has a usable one (marking
+// the unit indexed, so that the second pass checks them), else from
+// raw_json, and returns the repeated keys. When silver has rows, it also
+// fills filter with every key, for loadExisting.
+func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, units []unit, lastS, expected int64, filter *keyFilter, needFilter bool, opts Options) (*repeats, error) {
 	sc, err := bronze.Scan(delta.ScanOptions{Columns: []string{"raw_json"}, BatchRows: 4096, AliasPages: true})
 	if err != nil {
 		return nil, err
@@ -146,10 +105,10 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, e
 	rep := &repeats{m: map[key]int32{}}
 	addRepeat := func(k key) { rep.m[k]++ } // under seen's lock
 	var fmu sync.Mutex                      // guards filter
-	next := make(chan unit, len(units))
-	for _, u := range units {
+	next := make(chan int, len(units))
+	for i, u := range units {
 		if u.version > lastS {
-			next <- u
+			next <- i
 		}
 	}
 	close(next)
@@ -163,35 +122,48 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, e
 				myFilter = nil
 			}
 			keys := make([]key, 0, 4096)
-			for u := range next {
+			// Keys go to the seen filter in batches (see seenFilter).
+			add := func(k key) {
+				if myFilter != nil {
+					myFilter.add(k)
+				}
+				keys = append(keys, k)
+				if len(keys) == cap(keys) {
+					seen.addBatch(keys, addRepeat)
+					keys = keys[:0]
+				}
+			}
+			var buf []byte
+			for i := range next {
+				u := &units[i]
+				if bx != nil {
+					if entries, err := bx.Load(ectx, u.add, &buf); err == nil {
+						u.indexed = true
+						for e := 0; e+idindex.BronzeWidth <= len(entries); e += idindex.BronzeWidth {
+							if k := key(entries[e : e+idindex.BronzeWidth]); k != (key{}) {
+								add(k)
+							}
+						}
+						continue
+					}
+				}
 				err := sc.ReadFile(ectx, u.add, func(b *column.Batch) error {
 					raw := b.Cols[0]
-					keys = keys[:0]
 					for r := 0; r < b.Len(); r++ {
 						if raw.IsNull(r) {
 							continue
 						}
-						line := raw.Bytes(r)
-						id, ok := quickID(line)
-						if !ok {
-							if !p.Parse(line, &ev).Valid() {
-								continue
-							}
-							id = ev.EventID
+						if k, ok := idindex.LineKey(p, &ev, raw.Bytes(r)); ok {
+							add(k)
 						}
-						k := hashID(id)
-						if myFilter != nil {
-							myFilter.add(k)
-						}
-						keys = append(keys, k)
 					}
-					seen.addBatch(keys, addRepeat)
 					return nil
 				})
 				if err != nil {
 					return fmt.Errorf("bronze file %s: %w", u.add.Path, err)
 				}
 			}
+			seen.addBatch(keys, addRepeat)
 			if myFilter != nil {
 				fmu.Lock()
 				filter.or(myFilter)

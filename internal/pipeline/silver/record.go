@@ -3,24 +3,16 @@ package silver
 import (
 	"encoding/binary"
 
-	"github.com/zeebo/xxh3"
-
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
-// key identifies an event_id: its 128-bit xxh3 hash. Two different ids
-// colliding has a probability around 1e-20 for a billion ids.
-type key [16]byte
+// key identifies an event_id: its 128-bit hash (idindex.Hash).
+type key = idindex.Key
 
-func hashID(id []byte) key {
-	h := xxh3.Hash128(id)
-	var k key
-	binary.LittleEndian.PutUint64(k[:8], h.Hi)
-	binary.LittleEndian.PutUint64(k[8:], h.Lo)
-	return k
-}
+func hashID(id []byte) key { return idindex.Hash(id) }
 
 // A record is a valid event in a compact row encoding:
 //

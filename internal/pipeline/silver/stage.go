@@ -18,6 +18,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/parquetio"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
 // Options configure a run of the stage.
@@ -97,6 +98,7 @@ type unit struct {
 	version int64
 	basePos int64 // position of the file's first row within its version
 	add     *delta.Add
+	indexed bool // the first pass took its keys from bronze's index
 }
 
 const posBits = 36
@@ -140,15 +142,20 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		filterKeys = expected
 	}
 	filter := newKeyFilter(filterKeys)
+	// Bronze's event_id index holds the keys a default parser reads.
+	var bx *idindex.Index
+	if opts.MaxRecordBytes <= 0 || opts.MaxRecordBytes == event.DefaultMaxRecordBytes {
+		bx = idindex.Bronze(wh.Root(), bronze)
+	}
 	// Pass 1: find the event_ids that may repeat (idscan.go).
 	rep := &repeats{}
 	if needSilver {
-		if rep, err = scanIDs(ctx, bronze, units, lastS, expected, filter, needFilter, opts); err != nil {
+		if rep, err = scanIDs(ctx, bronze, bx, units, lastS, expected, filter, needFilter, opts); err != nil {
 			return nil, err
 		}
 	}
 	tr.mark("scan ids of %d bronze files: %d keys may repeat, %d rows", len(units), len(rep.m), rep.rows)
-	ids := newIDIndex(wh.Root(), silverSnap)
+	ids := silverIndex(wh.Root(), silverSnap)
 	existing, err := loadExisting(ctx, silverSnap, filter, opts.Workers, ids)
 	if err != nil {
 		return nil, err
@@ -174,7 +181,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	if needSilver {
 		em = newEmitter(ctx, silverSnap, ids, opts.Workers)
 	}
-	if err := parseUnits(ctx, bronze, units, lastS, lastQ, qw, bk, rep, existing, em, res, opts); err != nil {
+	if err := parseUnits(ctx, bronze, bx, units, lastS, lastQ, qw, bk, rep, existing, em, res, opts); err != nil {
 		if qw != nil {
 			qw.fw.Abort()
 		}
@@ -227,7 +234,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, fmt.Errorf("commit silver: %w", err)
 	}
 	res.SilverVersion = next.Version()
-	ids.remove(ctx, rewritten)
+	ids.Remove(ctx, rewritten)
 	tr.mark("commit silver")
 	return res, nil
 }
@@ -286,7 +293,7 @@ var bronzeCols = []string{"raw_json", "ingest_ts", "ingest_batch_id"}
 // invalid rows go to quarantine (versions after lastQ), valid rows of
 // versions after lastS to the emitter when their id is seen once, to the
 // buckets when it may repeat.
-func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS, lastQ int64, qw *quarantineWriter,
+func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, units []unit, lastS, lastQ int64, qw *quarantineWriter,
 	bk *buckets, rep *repeats, existing *existingRows, em *emitter, res *Result, opts Options) error {
 	sc, err := bronze.Scan(delta.ScanOptions{Columns: bronzeCols, BatchRows: 4096, AliasPages: true})
 	if err != nil {
@@ -333,8 +340,16 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 				}
 				return nil
 			}
+			var ibuf []byte
 			for u := range next {
 				pos := u.basePos
+				var entries []byte // bronze's index, when the first pass used it
+				if u.indexed && u.version > lastS {
+					var err error
+					if entries, err = bx.Load(ctx, u.add, &ibuf); err != nil {
+						return fmt.Errorf("bronze file %s: read its event_id index again: %w", u.add.Path, err)
+					}
+				}
 				err := sc.ReadFile(ctx, u.add, func(b *column.Batch) error {
 					raw, ts, bid := b.Cols[0], b.Cols[1], b.Cols[2]
 					for r := 0; r < b.Len(); r++ {
@@ -370,12 +385,19 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, units []unit, lastS
 						}
 						k := hashID(ev.EventID)
 						if !rep.has(k) {
-							// The first pass read this id with quickID (or the
-							// parser): make sure both agree, or a repeat could
-							// slip past the buckets.
-							if !firstKeyID(line, ev.EventID) {
-								if id, ok := quickID(line); ok && !bytes.Equal(id, ev.EventID) {
-									return fmt.Errorf("internal error: row %d: the id scan read event_id %q, the parser %q", pos-1-u.basePos, id, ev.EventID)
+							// The first pass counted this row under the key
+							// of bronze's index, or of QuickID (else the
+							// parser): make sure it is the parser's, or a
+							// repeat could slip past the buckets.
+							row := pos - 1 - u.basePos
+							if entries != nil {
+								if key(entries[row*idindex.BronzeWidth:(row+1)*idindex.BronzeWidth]) != k {
+									return fmt.Errorf("bronze file %s, row %d: its event_id index (%s) does not hold the key of event_id %q; delete that index to have it ignored",
+										u.add.Path, row, bx.Name(u.add.Path), ev.EventID)
+								}
+							} else if !idindex.FirstKeyID(line, ev.EventID) {
+								if id, ok := idindex.QuickID(line); ok && !bytes.Equal(id, ev.EventID) {
+									return fmt.Errorf("internal error: row %d: the id scan read event_id %q, the parser %q", row, id, ev.EventID)
 								}
 							}
 							if admit(k, ev.EventID, ingestTS, existing, &local, &mu) {
@@ -442,14 +464,14 @@ type silverWriters struct {
 }
 
 // Each writes the event_id index of its files (idindex.go).
-func newSilverWriters(ctx context.Context, s *delta.Snapshot, x *idIndex) (*silverWriters, error) {
+func newSilverWriters(ctx context.Context, s *delta.Snapshot, x *idindex.Index) (*silverWriters, error) {
 	opts := SilverWriteOptions()
-	opts.Observer = x.writer(ctx)
+	opts.Observer = x.Writer(ctx, silverEntry)
 	o, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Observer = x.writer(ctx)
+	opts.Observer = x.Writer(ctx, silverEntry)
 	p, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		o.Abort()
@@ -510,7 +532,7 @@ type emitJob struct {
 
 const emitBatchRows = 8192
 
-func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idIndex, shards int) *emitter {
+func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, shards int) *emitter {
 	eg, ectx := errgroup.WithContext(ctx)
 	e := &emitter{eg: eg, ctx: ectx, free: make(chan *column.Batch, 4*shards+4)}
 	for range max(1, shards) {
@@ -685,7 +707,7 @@ func (bt *batcher) flush() error {
 // dedupeAll deduplicates the buckets on workers goroutines, each with its
 // own writers, then rewrites the silver files that lost rows. It returns
 // the files to add and to remove.
-func dedupeAll(ctx context.Context, snap *delta.Snapshot, x *idIndex, bk *buckets, existing *existingRows, em *emitter, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
+func dedupeAll(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, bk *buckets, existing *existingRows, em *emitter, res *Result, workers int) ([]*delta.Add, []*delta.Add, error) {
 	workers = max(1, min(workers, bk.n))
 	next := make(chan int, bk.n)
 	for i := 0; i < bk.n; i++ {
