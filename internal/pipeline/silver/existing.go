@@ -290,7 +290,7 @@ func (e *existingRows) rewrite(ctx context.Context, snap *delta.Snapshot, sw *si
 			}
 			for k, out := range outs {
 				if out.Len() > 0 {
-					if err := sw.write(out, k == 1); err != nil {
+					if err := sw.write(out, nil, k == 1); err != nil {
 						return err
 					}
 				}

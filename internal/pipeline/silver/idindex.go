@@ -37,17 +37,25 @@ func silverIndex(root storage.Store, silver *delta.Snapshot) *idindex.Index {
 	return idindex.New(root, "silver_ids", silver, silverIndexWidth)
 }
 
-// silverEntry is a silver index entry: the row's key (zero for a null
-// event_id, which silver never holds) and ingest_ts.
-func silverEntry(b *column.Batch, r int, dst []byte) {
-	ids, ts := b.Cols[pipeline.SEventID], b.Cols[pipeline.SIngestTS]
+// silverEntries makes the entries of a silver index: the row's key (zero
+// for a null event_id, which silver never holds) and ingest_ts. keys, when
+// set, are the keys of the rows of the batch being written, so that the
+// event_ids the stage already hashed are not hashed again.
+type silverEntries struct {
+	keys []key
+}
+
+func (s *silverEntries) entry(b *column.Batch, r int, dst []byte) {
 	var k key
-	if !ids.IsNull(r) {
+	switch ids := b.Cols[pipeline.SEventID]; {
+	case s.keys != nil:
+		k = s.keys[r]
+	case !ids.IsNull(r):
 		k = hashID(ids.Bytes(r))
 	}
 	copy(dst, k[:])
 	var t int64
-	if !ts.IsNull(r) {
+	if ts := b.Cols[pipeline.SIngestTS]; !ts.IsNull(r) {
 		t = ts.Ints[r]
 	}
 	binary.LittleEndian.PutUint64(dst[16:], uint64(t))

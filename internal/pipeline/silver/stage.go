@@ -401,7 +401,7 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 								}
 							}
 							if admit(k, ev.EventID, ingestTS, existing, &local, &mu) {
-								if err := bt.emitEvent(&ev, ingestTS, batchID); err != nil {
+								if err := bt.emitEvent(&ev, k, ingestTS, batchID); err != nil {
 									return err
 								}
 							}
@@ -461,23 +461,28 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 // gold read the purchase rows of a day without decoding the rest.
 type silverWriters struct {
 	other, purchases *delta.FileWriter
+	// The entries of each writer's event_id index (idindex.go): they take
+	// the keys of the batch being written when the caller has them.
+	otherIdx, purchasesIdx *silverEntries
 }
 
 // Each writes the event_id index of its files (idindex.go).
 func newSilverWriters(ctx context.Context, s *delta.Snapshot, x *idindex.Index) (*silverWriters, error) {
+	w := &silverWriters{otherIdx: &silverEntries{}, purchasesIdx: &silverEntries{}}
 	opts := SilverWriteOptions()
-	opts.Observer = x.Writer(ctx, silverEntry)
+	opts.Observer = x.Writer(ctx, w.otherIdx.entry)
 	o, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	opts.Observer = x.Writer(ctx, silverEntry)
+	opts.Observer = x.Writer(ctx, w.purchasesIdx.entry)
 	p, err := s.NewFileWriter(ctx, opts)
 	if err != nil {
 		o.Abort()
 		return nil, err
 	}
-	return &silverWriters{other: o, purchases: p}, nil
+	w.other, w.purchases = o, p
+	return w, nil
 }
 
 func (w *silverWriters) abort() {
@@ -498,12 +503,17 @@ func (w *silverWriters) close() ([]*delta.Add, error) {
 	return append(a, b...), nil
 }
 
-// write sends a batch whose rows are all purchases (purchase) or none.
-func (w *silverWriters) write(b *column.Batch, purchase bool) error {
+// write sends a batch whose rows are all purchases (purchase) or none;
+// keys are its rows' keys, or nil (the index then hashes the event_ids).
+func (w *silverWriters) write(b *column.Batch, keys []key, purchase bool) error {
+	fw, idx := w.other, w.otherIdx
 	if purchase {
-		return w.purchases.Write(b)
+		fw, idx = w.purchases, w.purchasesIdx
 	}
-	return w.other.Write(b)
+	idx.keys = keys
+	err := fw.Write(b)
+	idx.keys = nil
+	return err
 }
 
 // emitter writes the winning rows. The dedupe goroutines group rows by
@@ -515,7 +525,18 @@ type emitter struct {
 	shards []*writerShard
 	eg     *errgroup.Group
 	ctx    context.Context
-	free   chan *column.Batch
+	free   chan *keyedBatch
+}
+
+// keyedBatch is a batch of silver rows with their keys.
+type keyedBatch struct {
+	b    *column.Batch
+	keys []key
+}
+
+func (kb *keyedBatch) reset() {
+	kb.b.Reset()
+	kb.keys = kb.keys[:0]
 }
 
 type writerShard struct {
@@ -527,14 +548,14 @@ type writerShard struct {
 type emitJob struct {
 	purchase bool
 	date     int32
-	b        *column.Batch
+	b        *keyedBatch
 }
 
 const emitBatchRows = 8192
 
 func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, shards int) *emitter {
 	eg, ectx := errgroup.WithContext(ctx)
-	e := &emitter{eg: eg, ctx: ectx, free: make(chan *column.Batch, 4*shards+4)}
+	e := &emitter{eg: eg, ctx: ectx, free: make(chan *keyedBatch, 4*shards+4)}
 	for range max(1, shards) {
 		sh := &writerShard{in: make(chan emitJob, 4), writers: map[int32]*silverWriters{}}
 		e.shards = append(e.shards, sh)
@@ -553,10 +574,10 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, sha
 					}
 					sh.writers[j.date] = w
 				}
-				if err := w.write(j.b, j.purchase); err != nil {
+				if err := w.write(j.b.b, j.b.keys, j.purchase); err != nil {
 					return err
 				}
-				j.b.Reset()
+				j.b.reset()
 				select {
 				case e.free <- j.b:
 				default:
@@ -580,17 +601,17 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, sha
 	return e
 }
 
-func (e *emitter) batch() *column.Batch {
+func (e *emitter) batch() *keyedBatch {
 	select {
 	case b := <-e.free:
 		return b
 	default:
-		return column.NewBatch(pipeline.SilverSchema, emitBatchRows)
+		return &keyedBatch{b: column.NewBatch(pipeline.SilverSchema, emitBatchRows), keys: make([]key, 0, emitBatchRows)}
 	}
 }
 
 // send hands a full batch of one date and kind to its writer.
-func (e *emitter) send(date int32, purchase bool, b *column.Batch) error {
+func (e *emitter) send(date int32, purchase bool, b *keyedBatch) error {
 	sh := e.shards[int(uint32(date))%len(e.shards)]
 	select {
 	case sh.in <- emitJob{purchase: purchase, date: date, b: b}:
@@ -627,30 +648,32 @@ func (e *emitter) abort() {
 // batcher is one dedupe goroutine's pending rows, by date and kind.
 type batcher struct {
 	em     *emitter
-	byDate map[int32]*[2]*column.Batch
+	byDate map[int32]*[2]*keyedBatch
 	// The last date's batches: rows come in event time order, so most
 	// rows skip the map.
 	lastDate int32
-	last     *[2]*column.Batch
+	last     *[2]*keyedBatch
 }
 
 func (e *emitter) newBatcher() *batcher {
-	return &batcher{em: e, byDate: map[int32]*[2]*column.Batch{}}
+	return &batcher{em: e, byDate: map[int32]*[2]*keyedBatch{}}
 }
 
 func (bt *batcher) emit(r rec) error {
 	d, k := r.eventDate(), kindOf(r.isPurchase())
 	bs := bt.batches(d)
-	r.appendTo(bs[k])
+	r.appendTo(bs[k].b)
+	bs[k].keys = append(bs[k].keys, r.key())
 	return bt.sendFull(d, bs, k)
 }
 
-// emitEvent writes a valid event straight from the parser.
-func (bt *batcher) emitEvent(ev *event.Event, ingestTS int64, batchID []byte) error {
-	d, k := ev.EventDate, kindOf(ev.Name == event.Purchase)
+// emitEvent writes a valid event (key k) straight from the parser.
+func (bt *batcher) emitEvent(ev *event.Event, k key, ingestTS int64, batchID []byte) error {
+	d, kind := ev.EventDate, kindOf(ev.Name == event.Purchase)
 	bs := bt.batches(d)
-	appendEvent(bs[k], ev, ingestTS, batchID)
-	return bt.sendFull(d, bs, k)
+	appendEvent(bs[kind].b, ev, ingestTS, batchID)
+	bs[kind].keys = append(bs[kind].keys, k)
+	return bt.sendFull(d, bs, kind)
 }
 
 // kindOf is the index of a row's batch: 1 for purchases (kept in files of
@@ -663,13 +686,13 @@ func kindOf(purchase bool) int {
 }
 
 // batches returns the pending batches of a date.
-func (bt *batcher) batches(d int32) *[2]*column.Batch {
+func (bt *batcher) batches(d int32) *[2]*keyedBatch {
 	if bt.last != nil && bt.lastDate == d {
 		return bt.last
 	}
 	bs := bt.byDate[d]
 	if bs == nil {
-		bs = &[2]*column.Batch{bt.em.batch(), bt.em.batch()}
+		bs = &[2]*keyedBatch{bt.em.batch(), bt.em.batch()}
 		bt.byDate[d] = bs
 	}
 	bt.lastDate, bt.last = d, bs
@@ -677,8 +700,8 @@ func (bt *batcher) batches(d int32) *[2]*column.Batch {
 }
 
 // sendFull sends batch k of a date on once it is full.
-func (bt *batcher) sendFull(d int32, bs *[2]*column.Batch, k int) error {
-	if bs[k].Len() < emitBatchRows {
+func (bt *batcher) sendFull(d int32, bs *[2]*keyedBatch, k int) error {
+	if bs[k].b.Len() < emitBatchRows {
 		return nil
 	}
 	if err := bt.em.send(d, k == 1, bs[k]); err != nil {
@@ -692,14 +715,14 @@ func (bt *batcher) sendFull(d int32, bs *[2]*column.Batch, k int) error {
 func (bt *batcher) flush() error {
 	for d, bs := range bt.byDate {
 		for k, b := range bs {
-			if b.Len() > 0 {
+			if b.b.Len() > 0 {
 				if err := bt.em.send(d, k == 1, b); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	bt.byDate = map[int32]*[2]*column.Batch{}
+	bt.byDate = map[int32]*[2]*keyedBatch{}
 	bt.last = nil
 	return nil
 }
