@@ -84,11 +84,24 @@ type repeats struct {
 }
 
 func (r *repeats) has(k key) bool {
-	if r.filter == nil || !r.filter.contains(k) {
-		return false
-	}
+	return r.filter != nil && r.filter.contains(k) && r.counted(k)
+}
+
+// counted reports whether k is a repeat, without the filter.
+func (r *repeats) counted(k key) bool {
 	_, ok := r.m[k]
 	return ok
+}
+
+// probe appends to out, for each key of entries (an index's, 16 bytes a
+// key), whether the filter may hold it: has without the map, for a batch of
+// keys at once (the loop's probes have no dependency between them, so the
+// CPU overlaps their cache misses).
+func (r *repeats) probe(entries []byte, out []bool) []bool {
+	for e := 0; e+16 <= len(entries); e += 16 {
+		out = append(out, r.filter != nil && r.filter.contains(key(entries[e:e+16])))
+	}
+	return out
 }
 
 // scanIDs is the first pass: it takes the keys of the units of versions

@@ -341,6 +341,7 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 				return nil
 			}
 			var ibuf []byte
+			var mayRepeat []bool
 			for u := range next {
 				pos := u.basePos
 				var entries []byte // bronze's index, when the first pass used it
@@ -352,6 +353,13 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 				}
 				err := sc.ReadFile(ctx, u.add, func(b *column.Batch) error {
 					raw, ts, bid := b.Cols[0], b.Cols[1], b.Cols[2]
+					// With bronze's index the keys are known before the
+					// rows are parsed: probe the repeats' filter for the
+					// whole batch, so that the probes' cache misses overlap.
+					if entries != nil {
+						row0 := int(pos - u.basePos)
+						mayRepeat = rep.probe(entries[row0*idindex.BronzeWidth:(row0+b.Len())*idindex.BronzeWidth], mayRepeat[:0])
+					}
 					for r := 0; r < b.Len(); r++ {
 						ordinal := u.version<<posBits | pos
 						pos++
@@ -384,22 +392,26 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 							continue
 						}
 						k := hashID(ev.EventID)
-						if !rep.has(k) {
-							// The first pass counted this row under the key
-							// of bronze's index, or of QuickID (else the
-							// parser): make sure it is the parser's, or a
-							// repeat could slip past the buckets.
-							row := pos - 1 - u.basePos
-							if entries != nil {
-								if key(entries[row*idindex.BronzeWidth:(row+1)*idindex.BronzeWidth]) != k {
-									return fmt.Errorf("bronze file %s, row %d: its event_id index (%s) does not hold the key of event_id %q; delete that index to have it ignored",
-										u.add.Path, row, bx.Name(u.add.Path), ev.EventID)
-								}
-							} else if !idindex.FirstKeyID(line, ev.EventID) {
-								if id, ok := idindex.QuickID(line); ok && !bytes.Equal(id, ev.EventID) {
-									return fmt.Errorf("internal error: row %d: the id scan read event_id %q, the parser %q", row, id, ev.EventID)
-								}
+						// A row of an id seen once goes straight to silver.
+						// The first pass counted it under the key of
+						// bronze's index, or of QuickID (else the parser):
+						// make sure that is the parser's key, or a repeat
+						// could slip past the buckets.
+						row := pos - 1 - u.basePos
+						var repeated bool
+						if entries != nil {
+							if key(entries[row*idindex.BronzeWidth:(row+1)*idindex.BronzeWidth]) == k {
+								repeated = mayRepeat[r] && rep.counted(k)
+							} else if repeated = rep.has(k); !repeated {
+								return fmt.Errorf("bronze file %s, row %d: its event_id index (%s) does not hold the key of event_id %q; delete that index to have it ignored",
+									u.add.Path, row, bx.Name(u.add.Path), ev.EventID)
 							}
+						} else if repeated = rep.has(k); !repeated && !idindex.FirstKeyID(line, ev.EventID) {
+							if id, ok := idindex.QuickID(line); ok && !bytes.Equal(id, ev.EventID) {
+								return fmt.Errorf("internal error: row %d: the id scan read event_id %q, the parser %q", row, id, ev.EventID)
+							}
+						}
+						if !repeated {
 							if admit(k, ev.EventID, ingestTS, existing, &local, &mu) {
 								if err := bt.emitEvent(&ev, k, ingestTS, batchID); err != nil {
 									return err
