@@ -61,14 +61,6 @@ func hashOf(b []byte) hkey {
 	return hkey{h.Hi, h.Lo}
 }
 
-// winner is the expected current copy of an event_id.
-type winner struct {
-	ingestTS int64
-	version  int64
-	pos      int64
-	digest   hkey // of the row silver must hold
-}
-
 // digest hashes a silver row's content in one canonical form, so that rows
 // derived from a bronze line and rows read from silver compare equal.
 type digester struct{ buf []byte }
@@ -142,16 +134,6 @@ func rowDigest(d *digester, b *column.Batch, r int) hkey {
 	return d.sum()
 }
 
-func (w winner) beats(o winner) bool {
-	if w.ingestTS != o.ingestTS {
-		return w.ingestTS > o.ingestTS
-	}
-	if w.version != o.version {
-		return w.version > o.version
-	}
-	return w.pos > o.pos
-}
-
 // Run performs every check.
 func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, error) {
 	rep := &Report{}
@@ -185,7 +167,13 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 
 	// 1. Re-validate bronze: expected quarantine reasons and current rows.
 	wantReasons := map[string]int64{}
-	winners := map[hkey]winner{}
+	var rows int64
+	for _, a := range bronze.Files() {
+		if n, ok := a.NumRecords(); ok {
+			rows += n
+		}
+	}
+	winners := newWinnerTable(rows)
 	var valid int64
 	var dg digester
 	if err := scanBronze(ctx, bronze, func(line []byte, ingestTS, version, pos int64, batchID []byte, batchOK bool, p *event.Parser, ev *event.Event) {
@@ -196,19 +184,14 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 			return
 		}
 		valid++
-		k := hashOf(ev.EventID)
-		w := winner{ingestTS: ingestTS, version: version, pos: pos}
-		if old, ok := winners[k]; !ok || w.beats(old) {
-			w.digest = eventDigest(&dg, ev, ingestTS, batchID, batchOK)
-			winners[k] = w
-		}
+		winners.offer(hashOf(ev.EventID), ingestTS, version, pos, func() hkey { return eventDigest(&dg, ev, ingestTS, batchID, batchOK) })
 	}); err != nil {
 		return nil, fmt.Errorf("read %s.%s: %w", pipeline.Schema, pipeline.Bronze, err)
 	}
 
 	// 2. Silver: one row per event_id, no null keys, the expected winners.
 	gotReasons := map[string]int64{}
-	seen := make(map[hkey]bool, len(winners))
+	expected := winners.winners()
 	var dups, nullKeys, badDates, notWinner int64
 	sc, err := silver.Scan(delta.ScanOptions{})
 	if err != nil {
@@ -222,16 +205,14 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 				nullKeys++
 				continue
 			}
-			k := hashOf(b.Cols[pipeline.SEventID].Bytes(r))
-			if seen[k] {
+			dup, ok := winners.visit(hashOf(b.Cols[pipeline.SEventID].Bytes(r)), rowDigest(&dg, b, r))
+			if dup {
 				dups++
 			}
-			seen[k] = true
 			if floorDiv(b.Cols[pipeline.SEventTS].Ints[r], 86_400_000_000) != b.Cols[pipeline.SEventDate].Ints[r] {
 				badDates++
 			}
-			w, ok := winners[k]
-			if !ok || rowDigest(&dg, b, r) != w.digest {
+			if !ok {
 				notWinner++
 			}
 		}
@@ -243,14 +224,9 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 	rep.add("silver: no null event_id, event_ts, event_date, event_name or user_id", nullKeys == 0, "%d rows with a null key", nullKeys)
 	rep.add("silver: one row per event_id", dups == 0, "%d duplicate event_ids", dups)
 	rep.add("silver: event_date = date(event_ts) in UTC", badDates == 0, "%d rows disagree", badDates)
-	missing := int64(0)
-	for k := range winners {
-		if !seen[k] {
-			missing++
-		}
-	}
+	missing := winners.missing()
 	rep.add("silver holds exactly the current copy of every valid event_id", notWinner == 0 && missing == 0,
-		"%d valid event_ids expected, %d missing, %d rows that are not the latest copy", len(winners), missing, notWinner)
+		"%d valid event_ids expected, %d missing, %d rows that are not the latest copy", expected, missing, notWinner)
 
 	// 3. Quarantine: exactly the rejected lines, by reason.
 	qs, err := quar.Scan(delta.ScanOptions{Columns: []string{"reason"}})
@@ -270,7 +246,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Report, er
 	rep.add("quarantine: the rejected lines, per reason", maps.Equal(wantReasons, gotReasons), "%s", diffReasons(wantReasons, gotReasons))
 
 	// 4. Reconcile: bronze = silver + quarantine + superseded.
-	rep.Superseded = valid - int64(len(winners))
+	rep.Superseded = valid - expected
 	rep.add("reconcile: bronze = silver + quarantine + superseded", rep.Bronze == rep.Silver+rep.Quarantine+rep.Superseded,
 		"%d = %d + %d + %d", rep.Bronze, rep.Silver, rep.Quarantine, rep.Superseded)
 
