@@ -1,5 +1,7 @@
 package check
 
+import "math/bits"
+
 // winnerTable maps each valid event_id's key to the copy silver must hold,
 // and marks the keys silver was seen to hold. It is one flat, pointer-free
 // array with open addressing (linear probing), instead of two Go maps of
@@ -27,19 +29,21 @@ const (
 
 const ordPosBits = 36
 
-// newWinnerTable sizes the table for about n keys.
+// newWinnerTable sizes the table for about n keys (48 bytes a slot, 5
+// slots for 4 keys).
 func newWinnerTable(n int64) *winnerTable {
-	size := 1 << 10
-	for int64(size)*4 < n*5 { // load ≤ 0.8
-		size <<= 1
-	}
-	return &winnerTable{slots: make([]winnerSlot, size)}
+	return &winnerTable{slots: make([]winnerSlot, max(1024, n*5/4+1))}
 }
 
 // slot returns the slot of k: its own, or the empty one where it belongs.
+// A key's first slot is its hash scaled to the table (no power-of-two size).
 func (t *winnerTable) slot(k hkey) *winnerSlot {
-	mask := uint64(len(t.slots) - 1)
-	for i := k[1] & mask; ; i = (i + 1) & mask {
+	n := uint64(len(t.slots))
+	i, _ := bits.Mul64(k[1], n)
+	for ; ; i++ {
+		if i == n {
+			i = 0
+		}
 		s := &t.slots[i]
 		if s.flags&slotUsed == 0 || s.key == k {
 			return s
