@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
+	"slices"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -67,6 +69,32 @@ func (f *seenFilter) addBatch(keys []key, repeat func(key)) {
 	}
 }
 
+// addOrdered adds keys like addBatch, in the order of the words they fall
+// in: a counting pass on the top bits of each key's word scatters them into
+// tmp (returned, to reuse), so that the filter is walked from one end to
+// the other instead of taking a cache miss per key. For many keys at once
+// (a bronze file's index).
+func (f *seenFilter) addOrdered(keys, tmp []key, repeat func(key)) []key {
+	const bucketBits = 12
+	shift := max(0, bits.Len64(f.mask)-bucketBits)
+	var start [1<<bucketBits + 1]int
+	for _, k := range keys {
+		w, _ := f.probe(k)
+		start[w>>shift+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	tmp = slices.Grow(tmp[:0], len(keys))[:len(keys)]
+	for _, k := range keys {
+		w, _ := f.probe(k)
+		tmp[start[w>>shift]] = k
+		start[w>>shift]++
+	}
+	f.addBatch(tmp, repeat)
+	return tmp
+}
+
 // contains reports whether k may have been added.
 func (f *seenFilter) contains(k key) bool {
 	w, m := f.probe(k)
@@ -98,8 +126,8 @@ func (r *repeats) counted(k key) bool {
 // keys at once (the loop's probes have no dependency between them, so the
 // CPU overlaps their cache misses).
 func (r *repeats) probe(entries []byte, out []bool) []bool {
-	for e := 0; e+16 <= len(entries); e += 16 {
-		out = append(out, r.filter != nil && r.filter.contains(key(entries[e:e+16])))
+	for e := 0; e+idindex.BronzeWidth <= len(entries); e += idindex.BronzeWidth {
+		out = append(out, r.filter != nil && r.filter.contains(key(entries[e:e+idindex.BronzeWidth])))
 	}
 	return out
 }
@@ -147,16 +175,22 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, uni
 				}
 			}
 			var buf []byte
+			var fileKeys, tmp []key
 			for i := range next {
 				u := &units[i]
 				if bx != nil {
 					if entries, err := bx.Load(ectx, u.add, &buf); err == nil {
 						u.indexed = true
+						fileKeys = fileKeys[:0]
 						for e := 0; e+idindex.BronzeWidth <= len(entries); e += idindex.BronzeWidth {
 							if k := key(entries[e : e+idindex.BronzeWidth]); k != (key{}) {
-								add(k)
+								if myFilter != nil {
+									myFilter.add(k)
+								}
+								fileKeys = append(fileKeys, k)
 							}
 						}
+						tmp = seen.addOrdered(fileKeys, tmp, addRepeat)
 						continue
 					}
 				}

@@ -94,3 +94,54 @@ func TestAppendEventMatchesRecord(t *testing.T) {
 		}
 	}
 }
+
+// addOrdered finds the same repeats as addBatch: every key added n times is
+// reported n-1 times (plus the rare false positive), whatever the order.
+func TestSeenFilterAddOrdered(t *testing.T) {
+	const n = 100_000
+	var keys []key
+	for i := range n {
+		k := hashID(fmt.Appendf(nil, "id-%d", i))
+		keys = append(keys, k)
+		if i%7 == 0 {
+			keys = append(keys, k, k) // three copies
+		}
+	}
+	batched, ordered := newSeenFilter(int64(len(keys))), newSeenFilter(int64(len(keys)))
+	got := map[key]int{}
+	want := map[key]int{}
+	for i := 0; i < len(keys); i += 4096 {
+		batched.addBatch(keys[i:min(i+4096, len(keys))], func(k key) { want[k]++ })
+	}
+	var tmp []key
+	for i := 0; i < len(keys); i += 30_000 { // file-sized chunks
+		tmp = ordered.addOrdered(keys[i:min(i+30_000, len(keys))], tmp, func(k key) { got[k]++ })
+	}
+	var fpGot, fpWant int
+	for i := range n {
+		k := hashID(fmt.Appendf(nil, "id-%d", i))
+		copies := 1
+		if i%7 == 0 {
+			copies = 3
+		}
+		for name, m := range map[string]map[key]int{"addOrdered": got, "addBatch": want} {
+			switch m[k] {
+			case copies - 1:
+			case copies:
+				if name == "addOrdered" {
+					fpGot++
+				} else {
+					fpWant++
+				}
+			default:
+				t.Fatalf("%s: id-%d (%d copies) reported %d times", name, i, copies, m[k])
+			}
+		}
+		if !ordered.contains(k) {
+			t.Fatalf("id-%d not contained", i)
+		}
+	}
+	if fpGot > n/50 || fpWant > n/50 {
+		t.Errorf("false positives: addOrdered %d, addBatch %d", fpGot, fpWant)
+	}
+}
