@@ -56,6 +56,11 @@ func (tx *Transaction) SetParameterJSON(key string, value json.RawMessage) { tx.
 // SetMetric records an operationMetrics entry.
 func (tx *Transaction) SetMetric(key string, value int64) { tx.metrics[key] = jsonInt(value) }
 
+// SetFileMetrics records the operationMetrics of the files added and removed
+// so far (numFiles, numOutputRows, numOutputBytes, numRemovedFiles), as the
+// write operations of this package do.
+func (tx *Transaction) SetFileMetrics() { fileMetrics(tx) }
+
 // SetUserMetadata records commitInfo.userMetadata.
 func (tx *Transaction) SetUserMetadata(s string) { tx.userMeta = s }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -253,14 +254,19 @@ func writeFacts(ctx context.Context, s *delta.Snapshot, dates []int64, replaced 
 		if err != nil {
 			return 0, err
 		}
+		days := make([]string, len(replaced))
+		for i, d := range replaced {
+			days[i] = "'" + delta.FormatDate(d.(int64)) + "'"
+		}
 		tx.SetParameter("mode", "Overwrite")
-		tx.SetParameter("predicate", pred.String())
+		tx.SetParameter("predicate", "event_date IN ("+strings.Join(days, ", ")+")")
 		tx.Remove(old.Files()...)
 	} else {
 		tx.SetParameter("mode", "Append")
 	}
 	tx.SetParameter("appendedDates", fmt.Sprint(len(dates)-len(replaced)))
 	tx.Add(adds...)
+	tx.SetFileMetrics()
 	tx.SetTxn(pipeline.AppGold, target)
 	next, err := tx.Commit(ctx)
 	if err != nil {
@@ -352,6 +358,7 @@ func replaceDates(ctx context.Context, s *delta.Snapshot, dates []int64, fresh *
 	tx.ReadWholeTable()
 	tx.Remove(s.Files()...)
 	tx.Add(adds...)
+	tx.SetFileMetrics()
 	tx.SetTxn(pipeline.AppGold, target)
 	next, err := tx.Commit(ctx)
 	if err != nil {
