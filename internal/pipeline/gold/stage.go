@@ -165,7 +165,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	// gold_fact_purchases: the rows of appended days added, the partitions
 	// of the other affected days replaced, in one commit.
 	if factFrom < target {
-		var replaced []any
+		var replaced []int64
 		batches := make([]*column.Batch, 0, len(days))
 		for _, d := range days {
 			res.FactRows += int64(d.Purchases.Len())
@@ -235,28 +235,23 @@ func factAppends(changes *funnelChanges, factFrom, date int64) ([]*delta.Add, bo
 // writeFacts commits the new fact rows: it removes the files of the replaced
 // dates and adds the files of batches, recording the silver version. A
 // concurrent commit touching any affected date makes it fail with a conflict.
-func writeFacts(ctx context.Context, s *delta.Snapshot, dates []int64, replaced []any, batches []*column.Batch, target int64) (int64, error) {
+func writeFacts(ctx context.Context, s *delta.Snapshot, dates, replaced []int64, batches []*column.Batch, target int64) (int64, error) {
 	adds, err := s.WriteAll(ctx, delta.Batches(batches...), writeOptions)
 	if err != nil {
 		return 0, err
 	}
 	tx := s.NewTransaction("WRITE")
-	all := make([]any, len(dates))
-	for i, d := range dates {
-		all[i] = d
-	}
-	if err := tx.ReadPredicate(delta.In("event_date", all...)); err != nil {
+	if err := tx.ReadPredicate(dateIn(dates)); err != nil {
 		return 0, err
 	}
 	if len(replaced) > 0 {
-		pred := delta.In("event_date", replaced...)
-		old, err := s.Scan(delta.ScanOptions{Filter: pred})
+		old, err := s.Scan(delta.ScanOptions{Filter: dateIn(replaced)})
 		if err != nil {
 			return 0, err
 		}
 		days := make([]string, len(replaced))
 		for i, d := range replaced {
-			days[i] = "'" + delta.FormatDate(d.(int64)) + "'"
+			days[i] = "'" + delta.FormatDate(d) + "'"
 		}
 		tx.SetParameter("mode", "Overwrite")
 		tx.SetParameter("predicate", "event_date IN ("+strings.Join(days, ", ")+")")
@@ -273,6 +268,15 @@ func writeFacts(ctx context.Context, s *delta.Snapshot, dates []int64, replaced 
 		return 0, err
 	}
 	return next.Version(), nil
+}
+
+// dateIn is the predicate event_date IN dates.
+func dateIn(dates []int64) delta.Predicate {
+	vals := make([]any, len(dates))
+	for i, d := range dates {
+		vals[i] = d
+	}
+	return delta.In("event_date", vals...)
 }
 
 // affectedDates returns the event_dates of silver files added or removed

@@ -2,6 +2,7 @@ package silver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +26,11 @@ func generateBronze(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
 	}
 }
 
-func silverSnapshot(t *testing.T, wh *pipeline.Warehouse) *delta.Snapshot {
+func snapshot(t *testing.T, wh *pipeline.Warehouse, table string) *delta.Snapshot {
 	t.Helper()
-	s, err := wh.Snapshot(context.Background(), pipeline.Silver)
+	s, err := wh.Snapshot(context.Background(), table)
 	if err != nil || s == nil {
-		t.Fatalf("silver: %v", err)
+		t.Fatalf("%s: %v", table, err)
 	}
 	return s
 }
@@ -83,7 +84,7 @@ func TestIDIndexDescribesEveryFile(t *testing.T) {
 	if res.FilesRewritten == 0 {
 		t.Fatalf("the second run rewrote no file: %+v", res)
 	}
-	s := silverSnapshot(t, wh)
+	s := snapshot(t, wh, pipeline.Silver)
 	x := silverIndex(wh.Root(), s)
 	var buf []byte
 	for _, a := range s.Files() {
@@ -122,7 +123,7 @@ func TestIDIndexIsOnlyACache(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := silverSnapshot(t, damaged)
+	s := snapshot(t, damaged, pipeline.Silver)
 	x := silverIndex(damaged.Root(), s)
 	files := s.Files()
 	if len(files) < 4 {
@@ -159,20 +160,12 @@ func TestIDIndexIsOnlyACache(t *testing.T) {
 	if a, b := results[0], results[1]; a.Inserted != b.Inserted || a.Updated != b.Updated || a.Superseded != b.Superseded || a.Updated == 0 {
 		t.Errorf("intact indexes: %+v; damaged: %+v", a, b)
 	}
-	want, got := silverIDs(t, intact), silverIDs(t, damaged)
-	if len(want) != len(got) {
-		t.Fatalf("silver holds %d ids with intact indexes, %d with damaged ones", len(want), len(got))
-	}
-	for id, n := range got {
-		if n != 1 || want[id] != 1 {
-			t.Fatalf("event_id %s: %d rows with damaged indexes, %d with intact ones", id, n, want[id])
-		}
-	}
+	sameIDs(t, silverIDs(t, intact), damaged, "damaged indexes")
 }
 
 func silverIDs(t *testing.T, wh *pipeline.Warehouse) map[string]int {
 	t.Helper()
-	s := silverSnapshot(t, wh)
+	s := snapshot(t, wh, pipeline.Silver)
 	out := map[string]int{}
 	for _, a := range s.Files() {
 		ids, _ := fileIDs(t, s, a)
@@ -181,6 +174,31 @@ func silverIDs(t *testing.T, wh *pipeline.Warehouse) map[string]int {
 		}
 	}
 	return out
+}
+
+// eachIDOnce requires silver to hold each of its event_ids once.
+func eachIDOnce(t *testing.T, wh *pipeline.Warehouse) {
+	t.Helper()
+	for id, n := range silverIDs(t, wh) {
+		if n != 1 {
+			t.Fatalf("event_id %s: %d rows", id, n)
+		}
+	}
+}
+
+// sameIDs requires the silver of wh to hold the event_ids of want, each
+// once (what names the case).
+func sameIDs(t *testing.T, want map[string]int, wh *pipeline.Warehouse, what string) {
+	t.Helper()
+	got := silverIDs(t, wh)
+	if len(got) != len(want) {
+		t.Fatalf("%s: silver holds %d ids, want %d", what, len(got), len(want))
+	}
+	for id, n := range got {
+		if n != 1 || want[id] != 1 {
+			t.Fatalf("%s: event_id %s: %d rows, want %d", what, id, n, want[id])
+		}
+	}
 }
 
 // An index whose checksum is right but whose keys are not its file's (or a
@@ -194,7 +212,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	if _, err := Run(ctx, other, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	os := silverSnapshot(t, other)
+	os := snapshot(t, other, pipeline.Silver)
 	ids, _ := fileIDs(t, os, os.Files()[0])
 	newID := ids[0]
 
@@ -203,7 +221,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	s := silverSnapshot(t, wh)
+	s := snapshot(t, wh, pipeline.Silver)
 	x := silverIndex(wh.Root(), s)
 	victim := s.Files()[0]
 	rewriteIndex(t, x, victim, func(entries []byte) {
@@ -215,7 +233,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "event_id index") || !strings.Contains(err.Error(), victim.Path) {
 		t.Fatalf("run with a lying index: %v", err)
 	}
-	if after := silverSnapshot(t, wh); after.Version() != s.Version() {
+	if after := snapshot(t, wh, pipeline.Silver); after.Version() != s.Version() {
 		t.Errorf("silver moved from version %d to %d", s.Version(), after.Version())
 	}
 	// Without the lying index the run succeeds.
@@ -225,20 +243,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	for id, n := range silverIDs(t, wh) {
-		if n != 1 {
-			t.Fatalf("event_id %s: %d rows", id, n)
-		}
-	}
-}
-
-func bronzeSnapshot(t *testing.T, wh *pipeline.Warehouse) *delta.Snapshot {
-	t.Helper()
-	s, err := wh.Snapshot(context.Background(), pipeline.Bronze)
-	if err != nil || s == nil {
-		t.Fatalf("bronze: %v", err)
-	}
-	return s
+	eachIDOnce(t, wh)
 }
 
 // Every bronze file has an index holding, per row, the key the first pass
@@ -251,7 +256,7 @@ func TestBronzeIndexIsOnlyACache(t *testing.T) {
 		generateBronze(t, wh, 1, 6000)
 		generateBronze(t, wh, 2, 4000)
 	}
-	b := bronzeSnapshot(t, intact)
+	b := snapshot(t, intact, pipeline.Bronze)
 	bx := idindex.Bronze(intact.Root(), b)
 	p := event.NewParser(event.ParserOptions{})
 	var ev event.Event
@@ -281,13 +286,13 @@ func TestBronzeIndexIsOnlyACache(t *testing.T) {
 		}
 	}
 
-	mb := bronzeSnapshot(t, missing)
+	mb := snapshot(t, missing, pipeline.Bronze)
 	for _, a := range mb.Files() {
 		if err := missing.Root().Delete(ctx, idindex.Bronze(missing.Root(), mb).Name(a.Path)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db := bronzeSnapshot(t, damaged)
+	db := snapshot(t, damaged, pipeline.Bronze)
 	dx := idindex.Bronze(damaged.Root(), db)
 	data, err := damaged.Root().Get(ctx, dx.Name(db.Files()[0].Path))
 	if err != nil {
@@ -310,15 +315,7 @@ func TestBronzeIndexIsOnlyACache(t *testing.T) {
 		if a.Inserted != b.Inserted || a.Superseded != b.Superseded || a.Quarantined != b.Quarantined || a.Superseded == 0 {
 			t.Errorf("intact indexes: %+v; case %d: %+v", a, i, b)
 		}
-		got := silverIDs(t, wh)
-		if len(got) != len(want) {
-			t.Fatalf("case %d: %d ids, want %d", i, len(got), len(want))
-		}
-		for id, n := range got {
-			if n != 1 || want[id] != 1 {
-				t.Fatalf("case %d: event_id %s: %d rows", i, id, n)
-			}
-		}
+		sameIDs(t, want, wh, fmt.Sprint("case ", i))
 	}
 }
 
@@ -329,7 +326,7 @@ func TestBronzeIndexThatLiesFailsTheRun(t *testing.T) {
 	ctx := context.Background()
 	wh := pipelinetest.Warehouse(t)
 	generateBronze(t, wh, 1, 3000)
-	b := bronzeSnapshot(t, wh)
+	b := snapshot(t, wh, pipeline.Bronze)
 	bx := idindex.Bronze(wh.Root(), b)
 	victim := b.Files()[0]
 	if err := bx.Rewrite(ctx, victim, func(entries []byte) {
@@ -352,9 +349,5 @@ func TestBronzeIndexThatLiesFailsTheRun(t *testing.T) {
 	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	for id, n := range silverIDs(t, wh) {
-		if n != 1 {
-			t.Fatalf("event_id %s: %d rows", id, n)
-		}
-	}
+	eachIDOnce(t, wh)
 }

@@ -73,7 +73,7 @@ func Run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.MaxRecordBytes <= 0 {
-		opts.MaxRecordBytes = 1 << 20
+		opts.MaxRecordBytes = event.DefaultMaxRecordBytes
 	}
 	if opts.BucketRows <= 0 {
 		opts.BucketRows = 512 << 10
@@ -144,7 +144,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	filter := newKeyFilter(filterKeys)
 	// Bronze's event_id index holds the keys a default parser reads.
 	var bx *idindex.Index
-	if opts.MaxRecordBytes <= 0 || opts.MaxRecordBytes == event.DefaultMaxRecordBytes {
+	if opts.MaxRecordBytes == event.DefaultMaxRecordBytes {
 		bx = idindex.Bronze(wh.Root(), bronze)
 	}
 	// Pass 1: find the event_ids that may repeat (idscan.go).
@@ -344,7 +344,10 @@ func parseUnits(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, 
 			var mayRepeat []bool
 			for u := range next {
 				pos := u.basePos
-				var entries []byte // bronze's index, when the first pass used it
+				// Bronze's index, when the first pass used it, read again
+				// rather than kept from the first pass (16 bytes a row of
+				// the whole run).
+				var entries []byte
 				if u.indexed && u.version > lastS {
 					var err error
 					if entries, err = bx.Load(ctx, u.add, &ibuf); err != nil {
