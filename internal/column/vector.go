@@ -11,6 +11,11 @@ import (
 // vector holds no null, otherwise it has one entry per row. The value slot of
 // a null row holds the zero value (and an empty string), so the typed slices
 // always have Len entries (Offsets has Len+1).
+//
+// A String or Binary vector may instead be a dictionary vector (Coded):
+// Codes holds each row's code (0 for a null) into Dict, a view of the Dict
+// whose ID is DictID, and Offsets and Data stay empty. Bytes, Str, Value,
+// SameValue and AppendFrom read both forms; see AppendCoded.
 type Vector struct {
 	Type *Type
 	Len  int
@@ -23,7 +28,14 @@ type Vector struct {
 	Offsets []int32 // String, Binary
 	Data    []byte  // String, Binary
 	Values  []any   // Struct, Array, Map, Variant, Decimal with precision > 18
+
+	Codes  []int32  // a dictionary vector's codes
+	Dict   [][]byte // a dictionary vector's entries, a view of Dict.Entries
+	DictID uint32   // the ID of the Dict of a dictionary vector, 0 otherwise
 }
+
+// Coded reports whether v is a dictionary vector.
+func (v *Vector) Coded() bool { return v.DictID != 0 }
 
 // NewVector returns an empty vector of type t with room for capacity rows.
 func NewVector(t *Type, capacity int) *Vector {
@@ -57,6 +69,7 @@ func (v *Vector) Reset() {
 	v.Data = v.Data[:0]
 	clear(v.Values)
 	v.Values = v.Values[:0]
+	v.Codes, v.Dict, v.DictID = v.Codes[:0], nil, 0
 	if v.Nulls != nil && len(v.Nulls) == 0 {
 		v.Nulls = nil
 	}
@@ -104,6 +117,8 @@ func (v *Vector) AppendNull() {
 		v.Floats = append(v.Floats, 0)
 	case v.Type.Kind == Boolean:
 		v.Bools = append(v.Bools, false)
+	case v.DictID != 0:
+		v.Codes = append(v.Codes, 0)
 	case v.Type.Kind == String || v.Type.Kind == Binary:
 		v.Offsets = append(v.Offsets, int32(len(v.Data)))
 	case v.Type.Kind == Void:
@@ -161,6 +176,53 @@ func (v *Vector) AppendOptBytes(b []byte) {
 	v.AppendBytes(b)
 }
 
+// AppendCoded appends b, or null when b is nil, to a String or Binary
+// vector as b's code in d. An empty vector becomes a dictionary vector of d;
+// a plain one stays plain (b is copied). When d is at its limits the vector
+// turns plain, its codes decoded, until Reset. A dictionary vector takes
+// only AppendCoded, with its own Dict, and AppendNull.
+func (v *Vector) AppendCoded(b []byte, d *Dict) {
+	if v.DictID != d.id {
+		if v.Len > 0 {
+			v.AppendOptBytes(b) // plain
+			return
+		}
+		v.DictID = d.id
+	}
+	if b == nil {
+		v.AppendNull()
+		return
+	}
+	c, ok := d.Code(b)
+	if !ok {
+		v.Dict = d.Entries()
+		v.decode()
+		v.AppendBytes(b)
+		return
+	}
+	if int(c) >= len(v.Dict) {
+		v.Dict = d.Entries()
+	}
+	v.Codes = append(v.Codes, c)
+	v.markValid()
+}
+
+// decode turns a dictionary vector into a plain one holding the same rows.
+func (v *Vector) decode() {
+	codes, dict, nulls := v.Codes, v.Dict, v.Nulls
+	v.Codes, v.Dict, v.DictID = v.Codes[:0], nil, 0
+	if v.Offsets == nil {
+		v.Offsets = make([]int32, 1, len(codes)+1)
+	}
+	v.Offsets, v.Data = v.Offsets[:1], v.Data[:0]
+	for i, c := range codes {
+		if nulls == nil || !nulls[i] {
+			v.Data = append(v.Data, dict[c]...)
+		}
+		v.Offsets = append(v.Offsets, int32(len(v.Data)))
+	}
+}
+
 // AppendValue appends a boxed value (nested types, wide decimals).
 func (v *Vector) AppendValue(x any) {
 	if x == nil {
@@ -171,14 +233,26 @@ func (v *Vector) AppendValue(x any) {
 	v.markValid()
 }
 
-// Bytes returns the string or binary value of row i (aliasing Data).
+// Bytes returns the string or binary value of row i (aliasing Data, or
+// the dictionary's entry), empty for a null.
 func (v *Vector) Bytes(i int) []byte {
+	if v.DictID != 0 {
+		return v.codedBytes(i)
+	}
 	return v.Data[v.Offsets[i]:v.Offsets[i+1]:v.Offsets[i+1]]
+}
+
+func (v *Vector) codedBytes(i int) []byte {
+	if v.Nulls != nil && v.Nulls[i] {
+		return nil
+	}
+	e := v.Dict[v.Codes[i]]
+	return e[:len(e):len(e)]
 }
 
 // Str returns the string value of row i as a new string.
 func (v *Vector) Str(i int) string {
-	return string(v.Data[v.Offsets[i]:v.Offsets[i+1]])
+	return string(v.Bytes(i))
 }
 
 // AppendFrom appends row i of src, which must have the same type.

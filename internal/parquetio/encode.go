@@ -3,10 +3,9 @@ package parquetio
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/maphash"
-	"math/bits"
 	"sync"
 
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go/format"
@@ -93,29 +92,8 @@ const (
 	maxDictBytes   = 1 << 20
 )
 
-var dictSeed = maphash.MakeSeed()
-
-// dictHash hashes a dictionary value: values of up to 16 bytes (most
-// low-cardinality strings) with two loads and a multiply, longer ones with
-// maphash, so that long values differing only in the middle do not collide.
-func dictHash(v []byte) uint64 {
-	n := len(v)
-	var a, b uint64
-	switch {
-	case n > 16:
-		return maphash.Bytes(dictSeed, v)
-	case n >= 8:
-		a = binary.LittleEndian.Uint64(v)
-		b = binary.LittleEndian.Uint64(v[n-8:])
-	case n >= 4:
-		a = uint64(binary.LittleEndian.Uint32(v))
-		b = uint64(binary.LittleEndian.Uint32(v[n-4:]))
-	case n > 0:
-		a = uint64(v[0])<<16 | uint64(v[n>>1])<<8 | uint64(v[n-1])
-	}
-	hi, lo := bits.Mul64(a^0x9e3779b97f4a7c15, b^uint64(n)^0xc2b2ae3d27d4eb4f)
-	return hi ^ lo
-}
+// dictHash hashes a dictionary value.
+func dictHash(v []byte) uint64 { return column.HashBytes(v) }
 
 // dictionary maps the distinct byte-array values of one column chunk to
 // their indices.

@@ -223,7 +223,9 @@ func (pw *Writer) fitBytes(b *column.Batch, start, end int) int {
 func rowsBytes(b *column.Batch, start, end int) int64 {
 	var n int64
 	for _, v := range b.Cols {
-		if v.Offsets != nil {
+		if v.Coded() {
+			n += 4 * int64(end-start) // the indices the chunk buffers
+		} else if v.Offsets != nil {
 			n += int64(v.Offsets[end] - v.Offsets[start])
 		} else {
 			n += 8 * int64(end-start)
@@ -355,6 +357,7 @@ type chunkWriter struct {
 	dict     *dictionary // nil: PLAIN
 	fallback bool        // the dictionary is full: PLAIN until the row group ends
 	last     int32       // index of the previous dictionary value, -1 for none
+	codeMaps []codeMap   // dictionary vectors' codes to dict's indices, this row group
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
@@ -403,7 +406,11 @@ func (c *chunkWriter) write(pw *Writer, vec *column.Vector, start, end int) erro
 	limit := pw.opts.PageBufferSize
 	for start < end {
 		if c.dict != nil && !c.fallback {
-			start = c.writeDict(vec, start, end, limit)
+			if vec.Coded() {
+				start = c.writeCoded(vec, start, end, limit)
+			} else {
+				start = c.writeDict(vec, start, end, limit)
+			}
 		} else {
 			k := c.fit(vec, start, end, limit-c.pageBytes())
 			c.appendLevels(vec.Nulls, start, k)
@@ -426,6 +433,14 @@ func (c *chunkWriter) write(pw *Writer, vec *column.Vector, start, end int) erro
 func (c *chunkWriter) fit(vec *column.Vector, start, end, room int) int {
 	switch c.phys {
 	case format.ByteArray:
+		if vec.Coded() {
+			k, acc := start, 0
+			for k < end && acc < room {
+				acc += len(vec.Bytes(k)) + 4
+				k++
+			}
+			return max(k, start+1)
+		}
 		offs := vec.Offsets
 		k, acc := start, 0
 		for k < end && acc < room {
@@ -519,6 +534,60 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 	return end
 }
 
+// codeMap maps the codes of one column.Dict to the chunk dictionary's
+// indices (-1: not looked up yet in this row group).
+type codeMap struct {
+	id  uint32
+	idx []int32
+}
+
+// codes returns the map of vec's dictionary, grown to its entries.
+func (c *chunkWriter) codes(vec *column.Vector) []int32 {
+	i := slices.IndexFunc(c.codeMaps, func(m codeMap) bool { return m.id == vec.DictID })
+	if i < 0 {
+		i = len(c.codeMaps)
+		c.codeMaps = append(c.codeMaps, codeMap{id: vec.DictID})
+	}
+	m := &c.codeMaps[i]
+	for len(m.idx) < len(vec.Dict) {
+		m.idx = append(m.idx, -1)
+	}
+	return m.idx
+}
+
+// writeCoded is writeDict for a dictionary vector: each code is looked up
+// in the chunk's dictionary once a row group, then mapped.
+func (c *chunkWriter) writeCoded(vec *column.Vector, start, end, limit int) int {
+	codes, nulls := c.codes(vec), vec.Nulls
+	for i := start; i < end; i++ {
+		if nulls != nil && nulls[i] {
+			c.addNull()
+			continue
+		}
+		code := vec.Codes[i]
+		idx := codes[code]
+		if idx < 0 {
+			v := vec.Dict[code]
+			var added, ok bool
+			idx, added, ok = c.dict.index(v)
+			if !ok {
+				c.fallback = true
+				return i
+			}
+			if added && c.bounds {
+				c.chunk.addBytes(v)
+			}
+			codes[code] = idx
+		}
+		c.idx = append(c.idx, uint32(idx))
+		c.addValid()
+		if c.pageBytes() >= limit {
+			return i + 1
+		}
+	}
+	return end
+}
+
 // appendPlain appends the non-null values of rows [start,end) PLAIN-encoded.
 func (c *chunkWriter) appendPlain(vec *column.Vector, start, end int) error {
 	nulls := vec.Nulls
@@ -579,10 +648,9 @@ func (c *chunkWriter) appendPlain(vec *column.Vector, start, end int) error {
 			}
 		}
 	case format.ByteArray:
-		offs, data := vec.Offsets, vec.Data
 		for i := start; i < end; i++ {
 			if valid(i) {
-				v := data[offs[i]:offs[i+1]]
+				v := vec.Bytes(i)
 				c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(len(v)))
 				c.plain = append(c.plain, v...)
 				if c.bounds {
@@ -744,6 +812,9 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 	if c.dict != nil {
 		c.dict.reset()
 		c.fallback, c.last = false, -1
+		for i := range c.codeMaps {
+			c.codeMaps[i].idx = c.codeMaps[i].idx[:0]
+		}
 	}
 	return format.ColumnChunk{FileOffset: start, MetaData: md}, nil
 }

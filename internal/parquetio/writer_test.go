@@ -704,3 +704,74 @@ func comparePlainTest(t *column.Type, a, b []byte) int {
 	}
 	return cmp.Compare(int32(binary.LittleEndian.Uint32(a)), int32(binary.LittleEndian.Uint32(b)))
 }
+
+// Dictionary vectors write the file that plain vectors of the same values
+// write: in a dictionary column (codes of two dictionaries, alternating
+// between batches, across row groups and past the dictionary limits) and in
+// a PLAIN one.
+func TestWriterCodedVectorsWriteTheSameFile(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{
+		{Name: "k", Type: column.TypeString, Nullable: true},
+		{Name: "p", Type: column.TypeString, Nullable: true},
+	}}
+	value := func(i int) []byte {
+		switch {
+		case i%11 == 3 || (i >= 1000 && i < 3000):
+			return nil
+		case i < 100_000:
+			return fmt.Appendf(nil, "low-%d", i%37)
+		default:
+			return fmt.Appendf(nil, "high-%07d-padding-padding", i) // passes both limits
+		}
+	}
+	opts := WriterOptions{RowGroupRows: 50_000, PageBufferSize: 4 << 10, Codec: "snappy", Dictionary: []string{"k"}}
+	var plainFile, codedFile bytes.Buffer
+	plainW, err := NewWriter(&plainFile, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codedW, err := NewWriter(&codedFile, s, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dicts := [2]*column.Dict{column.NewDict(), column.NewDict()}
+	pDict := column.NewDict()
+	plain, coded := column.NewBatch(s, 0), column.NewBatch(s, 0)
+	const batchRows, rows = 7000, 29 * 7000
+	codedBatches := 0
+	for start, j := 0, 0; start < rows; start, j = start+batchRows, j+1 {
+		plain.Reset()
+		coded.Reset()
+		for i := start; i < start+batchRows; i++ {
+			v := value(i)
+			plain.Cols[0].AppendOptBytes(v)
+			plain.Cols[1].AppendOptBytes(v)
+			coded.Cols[0].AppendCoded(v, dicts[j%2])
+			coded.Cols[1].AppendCoded(v, pDict)
+		}
+		if coded.Cols[0].Coded() {
+			codedBatches++
+		}
+		if err := plainW.Write(plain); err != nil {
+			t.Fatal(err)
+		}
+		if err := codedW.Write(coded); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := plainW.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := codedW.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if codedBatches < 14 {
+		t.Fatalf("only %d batches were written as dictionary vectors", codedBatches)
+	}
+	if !bytes.Equal(plainFile.Bytes(), codedFile.Bytes()) {
+		t.Fatalf("the files differ: %d bytes from plain vectors, %d from dictionary vectors", plainFile.Len(), codedFile.Len())
+	}
+	if got := readAll(t, codedFile.Bytes()); len(got) != rows || got[5][0] != "low-5" || got[3][1] != nil {
+		t.Fatalf("read %d rows back; row 5 %v, row 3 %v", len(got), got[5], got[3])
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -56,7 +57,8 @@ func TestSeenFilter(t *testing.T) {
 	}
 }
 
-// appendEvent writes the row that appendRecord then appendTo give.
+// appendEvent writes the row that appendRecord then appendTo give, with the
+// coded columns as dictionary vectors or plain.
 func TestAppendEventMatchesRecord(t *testing.T) {
 	g, err := gen.New(gen.Defaults(3, 5000, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)))
 	if err != nil {
@@ -67,6 +69,7 @@ func TestAppendEventMatchesRecord(t *testing.T) {
 	p := event.NewParser(event.ParserOptions{})
 	var ev event.Event
 	valid := 0
+	coded := newDicts()
 	err = gen.GenerateChunks(context.Background(), g, 1, func(_ int, data []byte, _ gen.Manifest) error {
 		for _, line := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
 			if !p.Parse(line, &ev).Valid() {
@@ -74,9 +77,9 @@ func TestAppendEventMatchesRecord(t *testing.T) {
 			}
 			valid++
 			batchID := []byte(fmt.Sprintf("batch-%d", valid%3))
-			appendEvent(direct, &ev, int64(valid), batchID)
+			appendEvent(direct, &ev, int64(valid), batchID, coded)
 			r := appendRecord(nil, hashID(ev.EventID), &ev, int64(valid), 0, batchID)
-			rec(r).appendTo(viaRec)
+			rec(r).appendTo(viaRec, &dicts{})
 		}
 		return nil
 	})
@@ -87,6 +90,10 @@ func TestAppendEventMatchesRecord(t *testing.T) {
 		t.Fatalf("only %d valid events", valid)
 	}
 	for c := range direct.Cols {
+		name := pipeline.SilverSchema.Fields[c].Name
+		if want := slices.Contains(SilverWriteOptions().Parquet.Dictionary, name); direct.Cols[c].Coded() != want || viaRec.Cols[c].Coded() {
+			t.Errorf("column %s: coded %v, want %v; plain batch coded %v", name, direct.Cols[c].Coded(), want, viaRec.Cols[c].Coded())
+		}
 		for r := 0; r < direct.Len(); r++ {
 			if a, b := direct.Cols[c].Value(r), viaRec.Cols[c].Value(r); !cmp.Equal(a, b) {
 				t.Fatalf("row %d column %s: direct %v, via record %v", r, pipeline.SilverSchema.Fields[c].Name, a, b)

@@ -2,6 +2,7 @@ package silver
 
 import (
 	"encoding/binary"
+	"slices"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
@@ -36,6 +37,54 @@ var silverStrings = [...]int{
 	pipeline.SPlatform, pipeline.SCountry, pipeline.SRegion, pipeline.SCity, pipeline.SUTMSource,
 	pipeline.SUTMMedium, pipeline.SUTMCampaign, pipeline.SProductID, pipeline.SCategory, pipeline.SCurrency,
 	pipeline.SOrderID,
+}
+
+// dicts are one batcher's dictionaries: the silver string columns that
+// the writers dictionary-encode (SilverWriteOptions) go to the writers as
+// dictionary vectors (column.Vector.AppendCoded), so that a value is not
+// copied into the batch and the writer looks each distinct value up once
+// per row group rather than once per row. A nil entry is a plain column.
+type dicts struct {
+	str     [len(silverStrings)]*column.Dict // in silverStrings order
+	batchID *column.Dict
+}
+
+func newDicts() *dicts {
+	d := &dicts{}
+	coded := SilverWriteOptions().Parquet.Dictionary
+	for i, col := range silverStrings {
+		if slices.Contains(coded, pipeline.SilverSchema.Fields[col].Name) {
+			d.str[i] = column.NewDict()
+		}
+	}
+	if slices.Contains(coded, pipeline.SilverSchema.Fields[pipeline.SIngestBatchID].Name) {
+		d.batchID = column.NewDict()
+	}
+	return d
+}
+
+// appendStr appends string i of silverStrings (nil: null) to its column.
+func (d *dicts) appendStr(b *column.Batch, i int, s []byte) {
+	v := b.Cols[silverStrings[i]]
+	if d.str[i] != nil {
+		v.AppendCoded(s, d.str[i])
+	} else {
+		v.AppendOptBytes(s)
+	}
+}
+
+// appendBatchID appends an ingest_batch_id, never null (an empty string
+// for a bronze row without one).
+func (d *dicts) appendBatchID(b *column.Batch, s []byte) {
+	v := b.Cols[pipeline.SIngestBatchID]
+	if d.batchID != nil {
+		if s == nil {
+			s = []byte{}
+		}
+		v.AppendCoded(s, d.batchID)
+	} else {
+		v.AppendBytes(s)
+	}
 }
 
 func eventStrings(ev *event.Event) [16][]byte {
@@ -111,23 +160,22 @@ func (r rec) eventID() []byte {
 }
 
 // appendTo decodes the record as one silver row.
-func (r rec) appendTo(b *column.Batch) {
+func (r rec) appendTo(b *column.Batch, d *dicts) {
 	bits := r.bits()
 	p := recHeader
-	for i, col := range silverStrings {
-		v := b.Cols[col]
+	for i := range silverStrings {
 		if bits&(1<<i) == 0 {
-			v.AppendNull()
+			d.appendStr(b, i, nil)
 			continue
 		}
 		n, w := binary.Uvarint(r[p:])
 		p += w
-		v.AppendBytes(r[p : p+int(n)])
+		d.appendStr(b, i, r[p:p+int(n):p+int(n)])
 		p += int(n)
 	}
 	n, w := binary.Uvarint(r[p:])
 	p += w
-	b.Cols[pipeline.SIngestBatchID].AppendBytes(r[p : p+int(n)])
+	d.appendBatchID(b, r[p:p+int(n):p+int(n)])
 	b.Cols[pipeline.SEventTS].AppendInt(int64(binary.LittleEndian.Uint64(r[36:])))
 	b.Cols[pipeline.SEventDate].AppendInt(int64(r.eventDate()))
 	if bits&(1<<16) != 0 {
@@ -147,25 +195,24 @@ func (r rec) appendTo(b *column.Batch) {
 // gives for appendRecord's encoding of the same event.
 // The strings are appended field by field, in silverStrings order, without
 // building eventStrings' array: this runs once per silver row.
-func appendEvent(b *column.Batch, ev *event.Event, ingestTS int64, batchID []byte) {
-	c := b.Cols
-	c[pipeline.SEventID].AppendOptBytes(ev.EventID)
-	c[pipeline.SEventName].AppendOptBytes(ev.EventName)
-	c[pipeline.SUserID].AppendOptBytes(ev.UserID)
-	c[pipeline.SSessionID].AppendOptBytes(ev.SessionID)
-	c[pipeline.SDeviceType].AppendOptBytes(ev.DeviceType)
-	c[pipeline.SPlatform].AppendOptBytes(ev.Platform)
-	c[pipeline.SCountry].AppendOptBytes(ev.Country)
-	c[pipeline.SRegion].AppendOptBytes(ev.Region)
-	c[pipeline.SCity].AppendOptBytes(ev.City)
-	c[pipeline.SUTMSource].AppendOptBytes(ev.UTMSource)
-	c[pipeline.SUTMMedium].AppendOptBytes(ev.UTMMedium)
-	c[pipeline.SUTMCampaign].AppendOptBytes(ev.UTMCampaign)
-	c[pipeline.SProductID].AppendOptBytes(ev.ProductID)
-	c[pipeline.SCategory].AppendOptBytes(ev.Category)
-	c[pipeline.SCurrency].AppendOptBytes(ev.Currency)
-	c[pipeline.SOrderID].AppendOptBytes(ev.OrderID)
-	b.Cols[pipeline.SIngestBatchID].AppendBytes(batchID)
+func appendEvent(b *column.Batch, ev *event.Event, ingestTS int64, batchID []byte, d *dicts) {
+	d.appendStr(b, 0, ev.EventID)
+	d.appendStr(b, 1, ev.EventName)
+	d.appendStr(b, 2, ev.UserID)
+	d.appendStr(b, 3, ev.SessionID)
+	d.appendStr(b, 4, ev.DeviceType)
+	d.appendStr(b, 5, ev.Platform)
+	d.appendStr(b, 6, ev.Country)
+	d.appendStr(b, 7, ev.Region)
+	d.appendStr(b, 8, ev.City)
+	d.appendStr(b, 9, ev.UTMSource)
+	d.appendStr(b, 10, ev.UTMMedium)
+	d.appendStr(b, 11, ev.UTMCampaign)
+	d.appendStr(b, 12, ev.ProductID)
+	d.appendStr(b, 13, ev.Category)
+	d.appendStr(b, 14, ev.Currency)
+	d.appendStr(b, 15, ev.OrderID)
+	d.appendBatchID(b, batchID)
 	b.Cols[pipeline.SEventTS].AppendInt(ev.EventTS)
 	b.Cols[pipeline.SEventDate].AppendInt(int64(ev.EventDate))
 	if ev.HasPrice {

@@ -668,16 +668,17 @@ type batcher struct {
 	// rows skip the map.
 	lastDate int32
 	last     *[2]*keyedBatch
+	dicts    *dicts // the coded columns' dictionaries (record.go)
 }
 
 func (e *emitter) newBatcher() *batcher {
-	return &batcher{em: e, byDate: map[int32]*[2]*keyedBatch{}}
+	return &batcher{em: e, byDate: map[int32]*[2]*keyedBatch{}, dicts: newDicts()}
 }
 
 func (bt *batcher) emit(r rec) error {
 	d, k := r.eventDate(), kindOf(r.isPurchase())
 	bs := bt.batches(d)
-	r.appendTo(bs[k].b)
+	r.appendTo(bs[k].b, bt.dicts)
 	bs[k].keys = append(bs[k].keys, r.key())
 	return bt.sendFull(d, bs, k)
 }
@@ -686,7 +687,7 @@ func (bt *batcher) emit(r rec) error {
 func (bt *batcher) emitEvent(ev *event.Event, k key, ingestTS int64, batchID []byte) error {
 	d, kind := ev.EventDate, kindOf(ev.Name == event.Purchase)
 	bs := bt.batches(d)
-	appendEvent(bs[kind].b, ev, ingestTS, batchID)
+	appendEvent(bs[kind].b, ev, ingestTS, batchID, bt.dicts)
 	bs[kind].keys = append(bs[kind].keys, k)
 	return bt.sendFull(d, bs, kind)
 }
