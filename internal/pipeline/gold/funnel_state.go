@@ -109,6 +109,12 @@ func (cs *changeSet) add(step int, session []byte, delta int) {
 }
 
 func (cs *changeSet) addKey(step int, k keyset.Key, d int64) {
+	// A session's rows are mostly next to each other in a file: sum them
+	// here rather than sort them apart.
+	if p := cs.pending[step]; len(p) > 0 && p[len(p)-1].k == k {
+		p[len(p)-1].d += d
+		return
+	}
 	cs.pending[step] = append(cs.pending[step], change{k, d})
 	if len(cs.pending[step]) >= maxPending {
 		cs.foldStep(step)
@@ -199,12 +205,17 @@ func sortChanges(p []change) {
 func (cs *changeSet) applyFile(ctx context.Context, sc *delta.Scan, a *delta.Add, sign int) error {
 	return sc.ReadFile(ctx, a, func(b *column.Batch) error {
 		names, sess := b.Cols[0], b.Cols[1]
+		var last []byte // the session of the row before, hashed into k
+		var k keyset.Key
 		for r, n := 0, b.Len(); r < n; r++ {
 			if names.IsNull(r) || sess.IsNull(r) {
 				continue
 			}
 			if step := stepOf(names.Bytes(r)); step >= 0 {
-				cs.add(step, sess.Bytes(r), sign)
+				if s := sess.Bytes(r); last == nil || string(s) != string(last) {
+					last, k = s, sessionKey(s)
+				}
+				cs.addKey(step, k, int64(sign))
 			}
 		}
 		return nil
