@@ -142,3 +142,29 @@ func TestAppendCodedMatchesPlain(t *testing.T) {
 		t.Fatalf("plain vector: coded %v, row 1 %q", v.Coded(), v.Str(1))
 	}
 }
+
+// AppendCodedN appends the rows n calls of AppendCoded would.
+func TestAppendCodedN(t *testing.T) {
+	d := NewDict()
+	got, want := NewVector(TypeString, 0), NewVector(TypeString, 0)
+	for i, n := range []int{3, 0, 1, 5} {
+		v := fmt.Appendf(nil, "source-%d", i%2)
+		if i == 1 {
+			got.AppendCoded(nil, d) // a null before, so Nulls is kept
+			want.AppendCoded(nil, d)
+		}
+		got.AppendCodedN(v, d, n)
+		for range n {
+			want.AppendCoded(v, d)
+		}
+	}
+	if !got.Coded() || got.Len != want.Len || !slices.Equal(got.Codes, want.Codes) || !slices.Equal(got.Nulls, want.Nulls) {
+		t.Fatalf("AppendCodedN: %d rows, codes %v nulls %v; want %d, %v, %v", got.Len, got.Codes, got.Nulls, want.Len, want.Codes, want.Nulls)
+	}
+	plain := NewVector(TypeString, 0)
+	plain.AppendString("x")
+	plain.AppendCodedN([]byte("y"), d, 3)
+	if plain.Coded() || plain.Len != 4 || plain.Str(3) != "y" {
+		t.Fatalf("plain vector: coded %v, %d rows", plain.Coded(), plain.Len)
+	}
+}

@@ -207,6 +207,31 @@ func (v *Vector) AppendCoded(b []byte, d *Dict) {
 	v.markValid()
 }
 
+// AppendCodedN appends n rows of b (not nil), as n calls of AppendCoded
+// would: a batch's constant columns.
+func (v *Vector) AppendCodedN(b []byte, d *Dict, n int) {
+	if n <= 0 {
+		return
+	}
+	v.AppendCoded(b, d)
+	if !v.Coded() {
+		for range n - 1 {
+			v.AppendBytes(b)
+		}
+		return
+	}
+	c := v.Codes[len(v.Codes)-1]
+	for range n - 1 {
+		v.Codes = append(v.Codes, c)
+	}
+	if v.Nulls != nil {
+		for range n - 1 {
+			v.Nulls = append(v.Nulls, false)
+		}
+	}
+	v.Len += n - 1
+}
+
 // decode turns a dictionary vector into a plain one holding the same rows.
 func (v *Vector) decode() {
 	codes, dict, nulls := v.Codes, v.Dict, v.Nulls

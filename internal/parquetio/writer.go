@@ -111,6 +111,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 		}
 		pw.elems = append(pw.elems, elem)
 		c := &chunkWriter{
+			plain:    make([]byte, plainHead),
 			field:    f,
 			phys:     elem.Type.V,
 			width:    int(elem.TypeLength.V),
@@ -361,7 +362,7 @@ type chunkWriter struct {
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
-	plain     []byte   // PLAIN values
+	plain     []byte   // room for the levels (plainHead bytes), then PLAIN values
 	bools     []bool   // boolean values, packed when the page is flushed
 	idx       []uint32 // dictionary indices
 	pageRows  int
@@ -396,9 +397,14 @@ func (c *chunkWriter) check(vec *column.Vector) error {
 	return nil
 }
 
+// plainHead is the room before a page's PLAIN values for its definition
+// levels when they are short (a page without nulls: 4 + 5 + 1 bytes at
+// most), so that the page is compressed where the values were appended.
+const plainHead = 16
+
 // pageBytes estimates the encoded size of the page being built.
 func (c *chunkWriter) pageBytes() int {
-	return len(c.plain) + len(c.bools)/8 + len(c.idx) + len(c.levels)/8
+	return len(c.plain) - plainHead + len(c.bools)/8 + len(c.idx) + len(c.levels)/8
 }
 
 // write appends rows [start,end) of vec, flushing pages as they fill.
@@ -533,6 +539,10 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 	}
 	return end
 }
+
+// maxCodeMaps bounds the code maps a column chunk keeps past its row
+// group: a Dict is meant to live as long as its producer.
+const maxCodeMaps = 16
 
 // codeMap maps the codes of one column.Dict to the chunk dictionary's
 // indices (-1: not looked up yet in this row group).
@@ -687,26 +697,46 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 	if c.pageRows == 0 {
 		return nil
 	}
-	page := pw.page[:0]
-	if c.optional {
-		page = append(page, 0, 0, 0, 0)
-		if c.pageNulls == 0 {
-			page = binary.AppendUvarint(page, uint64(c.pageRows)<<1)
-			page = append(page, 1)
-		} else {
-			page = appendHybrid(page, c.levels, 1)
-		}
-		binary.LittleEndian.PutUint32(page, uint32(len(page)-4))
-	}
 	enc := format.Plain
-	if len(c.idx) > 0 {
+	var page []byte
+	inPlace := len(c.idx) == 0 && len(c.bools) == 0 && (!c.optional || c.pageNulls == 0)
+	if inPlace {
+		// PLAIN values without nulls: the levels (a single run) go in the
+		// room before the values rather than the values after the levels.
+		var lv [plainHead]byte
+		levels := lv[:0]
+		if c.optional {
+			levels = binary.AppendUvarint(append(levels, 0, 0, 0, 0), uint64(c.pageRows)<<1)
+			levels = append(levels, 1)
+			binary.LittleEndian.PutUint32(levels, uint32(len(levels)-4))
+		}
+		start := plainHead - len(levels)
+		copy(c.plain[start:], levels)
+		page = c.plain[start:]
+		c.plainPages++
+	} else {
+		page = pw.page[:0]
+		if c.optional {
+			page = append(page, 0, 0, 0, 0)
+			if c.pageNulls == 0 {
+				page = binary.AppendUvarint(page, uint64(c.pageRows)<<1)
+				page = append(page, 1)
+			} else {
+				page = appendHybrid(page, c.levels, 1)
+			}
+			binary.LittleEndian.PutUint32(page, uint32(len(page)-4))
+		}
+	}
+	switch {
+	case inPlace:
+	case len(c.idx) > 0:
 		enc = format.RLEDictionary
 		width := max(1, bits.Len(uint(c.dict.len()-1)))
 		page = append(page, byte(width))
 		page = appendHybrid(page, c.idx, width)
 		c.dictPages++
-	} else {
-		page = append(page, c.plain...)
+	default:
+		page = append(page, c.plain[plainHead:]...)
 		page = appendBoolsPlain(page, c.bools)
 		c.plainPages++
 	}
@@ -727,9 +757,11 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 	c.uncompressed += int64(len(hdr) + len(page))
 	c.values += int64(c.pageRows)
 	c.nulls += int64(c.pageNulls)
-	c.levels, c.plain, c.bools, c.idx = c.levels[:0], c.plain[:0], c.bools[:0], c.idx[:0]
+	c.levels, c.plain, c.bools, c.idx = c.levels[:0], c.plain[:plainHead], c.bools[:0], c.idx[:0]
 	c.pageRows, c.pageNulls = 0, 0
-	pw.page = page
+	if !inPlace {
+		pw.page = page
+	}
 	return nil
 }
 
@@ -814,6 +846,9 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 		c.fallback, c.last = false, -1
 		for i := range c.codeMaps {
 			c.codeMaps[i].idx = c.codeMaps[i].idx[:0]
+		}
+		if len(c.codeMaps) > maxCodeMaps {
+			c.codeMaps = nil // producers that make a Dict a batch
 		}
 	}
 	return format.ColumnChunk{FileOffset: start, MetaData: md}, nil

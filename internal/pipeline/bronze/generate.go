@@ -62,6 +62,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 	res := &GenerateResult{BatchID: uuid.NewString(), Manifest: gen.NewManifest()}
 	ingestTS := now().UnixMicro()
 	pw := newParallelWriter(ctx, snap, idindex.Bronze(wh.Root(), snap), workers)
+	meta := newLineMeta(ingestTS, pipeline.SourceGenerate, res.BatchID) // emit runs on one goroutine
 	err = gen.GenerateChunks(ctx, g, workers, func(_ int, data []byte, m gen.Manifest) error {
 		res.Manifest.Merge(m)
 		res.Bytes += int64(len(data))
@@ -78,9 +79,10 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 				} else {
 					line, data = data[:i], data[i+1:]
 				}
-				appendLine(b, line, ingestTS, pipeline.SourceGenerate, res.BatchID)
+				appendLine(b, line)
 				res.Rows++
 			}
+			meta.fill(b)
 			if err := pw.send(b); err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -91,13 +92,18 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 		}
 	}
 	var lines []string
-	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source"}})
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json", "source", "ingest_batch_id", "ingest_ts"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var ts []int64
 	if err := sc.Each(ctx, func(b *batchT) error {
 		for r := 0; r < b.Len(); r++ {
 			lines = append(lines, b.Cols[0].Str(r)+" @"+filepath.Base(b.Cols[1].Str(r)))
+			if id := b.Cols[2].Str(r); id != res.BatchID {
+				t.Errorf("row %d: ingest_batch_id %q, want %q", r, id, res.BatchID)
+			}
+			ts = append(ts, b.Cols[3].Ints[r])
 		}
 		return nil
 	}); err != nil {
@@ -106,6 +112,9 @@ func TestIngestFramingAndBadGzip(t *testing.T) {
 	want := sortStrings([]string{"\ufeff{\"a\":1} @a.ndjson", "{\"b\":2} @a.ndjson", "{\"c\":3} @a.ndjson", "{\"d\":4} @b.ndjson.gz", "{\"e\":5} @b.ndjson.gz"})
 	if diff := cmp.Diff(want, sortStrings(lines)); diff != "" {
 		t.Errorf("bronze rows (-want +got):\n%s", diff)
+	}
+	if len(ts) != 5 || ts[0] == 0 || slices.ContainsFunc(ts, func(x int64) bool { return x != ts[0] }) {
+		t.Errorf("ingest_ts %v: want one non-zero time for the whole ingest", ts)
 	}
 
 	// A truncated gzip file: a clear error naming it, nothing committed.

@@ -138,8 +138,10 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, gr
 	for range min(max(1, opts.Workers), len(pieces)) {
 		eg.Go(func() error {
 			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
+			meta := newLineMeta(ingestTS, "", batchID)
 			for p := range next {
-				if err := readPiece(ectx, ctx, snap, x, p, b, &closers, ingestTS, batchID, opts.MaxLineBytes); err != nil {
+				meta.source = []byte(p.path)
+				if err := readPiece(ectx, ctx, snap, x, p, b, &closers, meta, opts.MaxLineBytes); err != nil {
 					return err
 				}
 			}
@@ -169,7 +171,7 @@ func writePieces(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, gr
 // readPiece frames the lines of one piece into bronze batches (b is the
 // worker's) and writes them to data files of the piece's own, closed on
 // closers. ctx stops the reading; fileCtx, the caller's, bounds the files.
-func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.Index, p *piece, b *column.Batch, closers *errgroup.Group, ingestTS int64, batchID string, maxLine int) (err error) {
+func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.Index, p *piece, b *column.Batch, closers *errgroup.Group, meta *lineMeta, maxLine int) (err error) {
 	f, err := os.Open(p.path)
 	if err != nil {
 		return fmt.Errorf("ingest: %w", err)
@@ -213,12 +215,13 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.In
 		if err != nil {
 			return p.lineError(err, lineNo)
 		}
-		appendLine(b, line, ingestTS, p.path, batchID)
+		appendLine(b, line)
 		p.rows++
 		if full(b) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			meta.fill(b)
 			if err := fw.Write(b); err != nil {
 				return err
 			}
@@ -226,6 +229,7 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.In
 		}
 	}
 	if b.Len() > 0 {
+		meta.fill(b)
 		if err := fw.Write(b); err != nil {
 			return err
 		}
