@@ -20,6 +20,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/check"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/gold"
 )
 
 var testEnd = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -401,6 +402,40 @@ func TestGoldFactsAppendedOrReplaced(t *testing.T) {
 	// are recomputed.
 	if m := run("1"); m["fact_dates_appended"] == m["dates"] {
 		t.Errorf("days that lost silver files were appended to: %v", m)
+	}
+	mustCheck(t, a)
+}
+
+// Appending to a day's fact partition stops at gold.MaxFactFilesPerDay
+// files: the next run replaces the partition with one file.
+func TestGoldFactFilesStayBounded(t *testing.T) {
+	a := testApp(t)
+	ctx := context.Background()
+	most, replaced := 0, false
+	for i := range gold.MaxFactFilesPerDay + 3 {
+		runTask(t, a, TaskGenerate, map[string]string{"rows": "300", "seed": fmt.Sprint(i + 1), "days": "1", "end": testEnd.Format(time.RFC3339)})
+		runTask(t, a, TaskSilver, nil)
+		m := runTask(t, a, TaskGold, nil)
+		if i > 0 && m["fact_dates_appended"] != m["dates"] {
+			replaced = true
+		}
+		s, err := a.Warehouse().Snapshot(ctx, pipeline.FactPurchases)
+		if err != nil {
+			t.Fatal(err)
+		}
+		perDay := map[string]int{}
+		for _, f := range s.Files() {
+			perDay[*f.PartitionValues["event_date"]]++
+		}
+		for _, n := range perDay {
+			most = max(most, n)
+		}
+	}
+	if most > gold.MaxFactFilesPerDay || !replaced {
+		t.Errorf("a fact partition reached %d files (bound %d); a partition replaced: %v", most, gold.MaxFactFilesPerDay, replaced)
+	}
+	if most < gold.MaxFactFilesPerDay {
+		t.Errorf("partitions reached %d files only: the runs did not append", most)
 	}
 	mustCheck(t, a)
 }

@@ -115,6 +115,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	// that lost files is recomputed whole (its partition replaced).
 	factSnap := snaps[pipeline.FactPurchases]
 	factFrom := builtFrom(factSnap)
+	factFiles := filesByDate(factSnap)
 	logFrom := oldest
 	if factFrom >= 0 {
 		logFrom = min(logFrom, factFrom)
@@ -140,7 +141,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 				incremental.Add(1)
 			}
 			day := &Day{Date: d, Funnel: f, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
-			if added, ok := factAppends(changes, factFrom, d); ok {
+			if added, ok := factAppends(changes, factFrom, d); ok && factFiles[d] < MaxFactFilesPerDay {
 				day.appended = true
 				err = appendPurchases(ectx, silver, day, added)
 			} else {
@@ -209,6 +210,23 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		res.Versions[pipeline.RevenueDaily], res.RevenueRows = v, n
 	}
 	return res, nil
+}
+
+// MaxFactFilesPerDay bounds the data files of a day's partition of
+// gold_fact_purchases: a day whose partition holds that many is recomputed
+// (its partition replaced by one file) rather than appended to, so that
+// incremental runs do not leave ever more small files behind.
+const MaxFactFilesPerDay = 16
+
+// filesByDate counts the data files of each event_date partition of s.
+func filesByDate(s *delta.Snapshot) map[int64]int {
+	n := map[int64]int{}
+	for _, a := range s.Files() {
+		if v, err := delta.ParsePartitionValue(column.TypeDate, a.PartitionValues["event_date"]); err == nil && v != nil {
+			n[v.(int64)]++
+		}
+	}
+	return n
 }
 
 // factAppends returns the silver files added for date since the fact table
