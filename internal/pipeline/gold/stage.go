@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -131,7 +132,15 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	var incremental atomic.Int64
 	eg, ectx := errgroup.WithContext(ctx)
 	eg.SetLimit(opts.Workers)
+	// A day's funnel and its purchases are two tasks (they set different
+	// fields of the day). The fact table and the revenue mart need only the
+	// purchases: they are written while the funnels are still computed.
+	var purchasing sync.WaitGroup
+	var purchasesFailed atomic.Bool
+	purchasing.Add(len(dates))
 	for i, d := range dates {
+		day := &Day{Date: d, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
+		days[i] = day
 		eg.Go(func() error {
 			f, inc, err := computeFunnel(ectx, silver, states, loaded[i], changes, d)
 			if err != nil {
@@ -140,7 +149,12 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 			if inc {
 				incremental.Add(1)
 			}
-			day := &Day{Date: d, Funnel: f, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
+			day.Funnel = f
+			return nil
+		})
+		eg.Go(func() error {
+			defer purchasing.Done()
+			var err error
 			if added, ok := factAppends(changes, factFrom, d); ok && factFiles[d] < MaxFactFilesPerDay {
 				day.appended = true
 				err = appendPurchases(ectx, silver, day, added)
@@ -148,23 +162,60 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 				err = computePurchases(ectx, silver, day)
 			}
 			if err != nil {
-				return err
+				purchasesFailed.Store(true)
 			}
-			days[i] = day
-			return nil
+			return err
 		})
 	}
-	if err := eg.Wait(); err != nil {
+	purchased := make(chan error, 1)
+	var purchaseRes Result // the fact and revenue figures, merged into res below
+	go func() {
+		purchasing.Wait()
+		if purchasesFailed.Load() {
+			purchased <- nil // eg.Wait reports the failure
+			return
+		}
+		purchased <- writePurchases(ctx, snaps, dates, days, factFrom, target, &purchaseRes)
+	}()
+	err = eg.Wait()
+	if perr := <-purchased; err == nil {
+		err = perr
+	}
+	if err != nil {
 		return nil, err
 	}
 	res.IncrementalDates = int(incremental.Load())
+	res.FactRows, res.FactDatesAppended, res.RevenueRows = purchaseRes.FactRows, purchaseRes.FactDatesAppended, purchaseRes.RevenueRows
+	for k, v := range purchaseRes.Versions {
+		res.Versions[k] = v
+	}
 	if len(days) > 0 {
 		f := days[len(days)-1].Funnel
 		res.LatestFunnel = &f
 	}
+	// The funnel mart is small (a row per date): rewritten whole with the
+	// affected dates replaced.
+	if s := snaps[pipeline.FunnelDaily]; builtFrom(s) < target {
+		b := column.NewBatch(pipeline.FunnelDailySchema, len(days))
+		for _, d := range days {
+			AppendFunnel(b, d.Funnel)
+		}
+		v, n, err := replaceDates(ctx, s, dates, b, target)
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", pipeline.FunnelDaily, err)
+		}
+		res.Versions[pipeline.FunnelDaily], res.FunnelRows = v, n
+	}
+	return res, nil
+}
 
-	// gold_fact_purchases: the rows of appended days added, the partitions
-	// of the other affected days replaced, in one commit.
+// writePurchases writes what the days' purchases give: gold_fact_purchases
+// (the rows of appended days added, the partitions of the other affected
+// days replaced, in one commit) and the revenue mart (a row per date and
+// currency, rewritten whole with the affected dates replaced). It sets
+// res's fact and revenue figures and their tables' Versions.
+func writePurchases(ctx context.Context, snaps map[string]*delta.Snapshot, dates []int64, days []*Day, factFrom, target int64, res *Result) error {
+	res.Versions = map[string]int64{}
 	if factFrom < target {
 		var replaced []int64
 		batches := make([]*column.Batch, 0, len(days))
@@ -177,24 +228,11 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 				replaced = append(replaced, d.Date)
 			}
 		}
-		v, err := writeFacts(ctx, factSnap, dates, replaced, batches, target)
+		v, err := writeFacts(ctx, snaps[pipeline.FactPurchases], dates, replaced, batches, target)
 		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", pipeline.FactPurchases, err)
+			return fmt.Errorf("write %s: %w", pipeline.FactPurchases, err)
 		}
 		res.Versions[pipeline.FactPurchases] = v
-	}
-	// The marts are small (a row per date, or per date and currency):
-	// rewrite them whole with the affected dates replaced.
-	if s := snaps[pipeline.FunnelDaily]; builtFrom(s) < target {
-		b := column.NewBatch(pipeline.FunnelDailySchema, len(days))
-		for _, d := range days {
-			AppendFunnel(b, d.Funnel)
-		}
-		v, n, err := replaceDates(ctx, s, dates, b, target)
-		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", pipeline.FunnelDaily, err)
-		}
-		res.Versions[pipeline.FunnelDaily], res.FunnelRows = v, n
 	}
 	if s := snaps[pipeline.RevenueDaily]; builtFrom(s) < target {
 		b := column.NewBatch(pipeline.RevenueDailySchema, len(days))
@@ -205,11 +243,11 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		}
 		v, n, err := replaceDates(ctx, s, dates, b, target)
 		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", pipeline.RevenueDaily, err)
+			return fmt.Errorf("write %s: %w", pipeline.RevenueDaily, err)
 		}
 		res.Versions[pipeline.RevenueDaily], res.RevenueRows = v, n
 	}
-	return res, nil
+	return nil
 }
 
 // MaxFactFilesPerDay bounds the data files of a day's partition of
