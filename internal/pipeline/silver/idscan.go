@@ -26,21 +26,26 @@ import (
 
 // seenFilter is a Bloom filter that tells, while adding a key, whether it
 // was there before. The probes of a key fall in one 64-bit word. Workers
-// add keys in batches under one lock: the loop over a batch has no
+// add keys in batches, not one at a time: the loop over a batch has no
 // dependency between keys, so the CPU overlaps their cache misses (atomic
-// operations per key would serialize them).
+// operations per key would serialize them). The words are in seenShards
+// shards, each under a lock of its own, so that two workers adding files'
+// keys (addOrdered) insert into different shards at once.
 type seenFilter struct {
-	mu    sync.Mutex
-	words []uint64
-	mask  uint64
+	locks      [seenShards]sync.Mutex
+	words      []uint64
+	mask       uint64
+	shardShift int // a word's shard is its index >> shardShift
 }
+
+const seenShards = 16
 
 func newSeenFilter(keys int64) *seenFilter {
 	n := uint64(1 << 10) // 16 bits a key
 	for n*64 < uint64(keys)*16 {
 		n <<= 1
 	}
-	return &seenFilter{words: make([]uint64, n), mask: n - 1}
+	return &seenFilter{words: make([]uint64, n), mask: n - 1, shardShift: bits.Len64(n-1) - bits.Len(seenShards-1)}
 }
 
 // probe returns the word index and the bits of k.
@@ -54,11 +59,9 @@ func (f *seenFilter) probe(k key) (uint64, uint64) {
 	return a & f.mask, m
 }
 
-// addBatch adds keys and calls repeat for each key that was (probably)
-// there before, under the filter's lock.
-func (f *seenFilter) addBatch(keys []key, repeat func(key)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+// insert adds keys, calling repeat for each key that was (probably) there
+// before; the caller holds the locks of the keys' shards.
+func (f *seenFilter) insert(keys []key, repeat func(key)) {
 	for _, k := range keys {
 		w, m := f.probe(k)
 		if old := f.words[w]; old&m == m {
@@ -69,11 +72,26 @@ func (f *seenFilter) addBatch(keys []key, repeat func(key)) {
 	}
 }
 
+// addBatch adds keys and calls repeat for each key that was (probably)
+// there before, holding every shard's lock.
+func (f *seenFilter) addBatch(keys []key, repeat func(key)) {
+	for i := range f.locks {
+		f.locks[i].Lock()
+	}
+	f.insert(keys, repeat)
+	for i := range f.locks {
+		f.locks[i].Unlock()
+	}
+}
+
 // addOrdered adds keys like addBatch, in the order of the words they fall
 // in: a counting pass on the top bits of each key's word scatters them into
 // tmp (returned, to reuse), so that the filter is walked from one end to
 // the other instead of taking a cache miss per key. For many keys at once
-// (a bronze file's index).
+// (a bronze file's index). Each shard's keys are inserted under that
+// shard's lock alone, a free shard first, so that concurrent callers seldom
+// wait for each other. repeat may be called by concurrent callers at once:
+// give each its own.
 func (f *seenFilter) addOrdered(keys, tmp []key, repeat func(key)) []key {
 	const bucketBits = 12
 	shift := max(0, bits.Len64(f.mask)-bucketBits)
@@ -85,13 +103,40 @@ func (f *seenFilter) addOrdered(keys, tmp []key, repeat func(key)) []key {
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
 	}
+	// The keys of shard s: tmp[start[s*per] : start[(s+1)*per]] before the
+	// scatter moves start (a bucket lies in one shard: shardShift >= shift).
+	per := 1 << (f.shardShift - shift)
+	var bounds [seenShards + 1]int
+	for sh := range seenShards {
+		bounds[sh] = start[min(sh*per, len(start)-1)]
+	}
+	bounds[seenShards] = len(keys)
 	tmp = slices.Grow(tmp[:0], len(keys))[:len(keys)]
 	for _, k := range keys {
 		w, _ := f.probe(k)
 		tmp[start[w>>shift]] = k
 		start[w>>shift]++
 	}
-	f.addBatch(tmp, repeat)
+	var done [seenShards]bool
+	for left := seenShards; left > 0; {
+		took := false
+		for sh := range seenShards {
+			if !done[sh] && f.locks[sh].TryLock() {
+				f.insert(tmp[bounds[sh]:bounds[sh+1]], repeat)
+				f.locks[sh].Unlock()
+				done[sh], took = true, true
+				left--
+			}
+		}
+		if !took { // every shard left is busy: wait for the first
+			sh := slices.Index(done[:], false)
+			f.locks[sh].Lock()
+			f.insert(tmp[bounds[sh]:bounds[sh+1]], repeat)
+			f.locks[sh].Unlock()
+			done[sh] = true
+			left--
+		}
+	}
 	return tmp
 }
 
@@ -144,8 +189,7 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, uni
 	}
 	seen := newSeenFilter(expected)
 	rep := &repeats{m: map[key]int32{}}
-	addRepeat := func(k key) { rep.m[k]++ } // under seen's lock
-	var fmu sync.Mutex                      // guards filter
+	var fmu sync.Mutex // guards filter and rep.m
 	next := make(chan int, len(units))
 	for i, u := range units {
 		if u.version > lastS {
@@ -163,6 +207,8 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, uni
 				myFilter = nil
 			}
 			keys := make([]key, 0, 4096)
+			var repeated []key // this worker's repeats, merged into rep.m at the end
+			addRepeat := func(k key) { repeated = append(repeated, k) }
 			// Keys go to the seen filter in batches (see seenFilter).
 			add := func(k key) {
 				if myFilter != nil {
@@ -211,10 +257,13 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, uni
 				}
 			}
 			seen.addBatch(keys, addRepeat)
+			fmu.Lock()
+			defer fmu.Unlock()
 			if myFilter != nil {
-				fmu.Lock()
 				filter.or(myFilter)
-				fmu.Unlock()
+			}
+			for _, k := range repeated {
+				rep.m[k]++
 			}
 			return nil
 		})

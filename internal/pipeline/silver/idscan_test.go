@@ -152,3 +152,49 @@ func TestSeenFilterAddOrdered(t *testing.T) {
 		t.Errorf("false positives: addOrdered %d, addBatch %d", fpGot, fpWant)
 	}
 }
+
+// Workers adding files' keys at once (addOrdered on shards of their own)
+// still report every second copy: each key added by two workers is a repeat
+// for exactly one of them (two with a false positive on the first copy).
+func TestSeenFilterConcurrentAddOrdered(t *testing.T) {
+	const n, workers = 200_000, 4
+	f := newSeenFilter(2 * n)
+	var wg sync.WaitGroup
+	reported := make([][]key, workers)
+	for w := range workers {
+		wg.Go(func() {
+			var tmp []key
+			for file := 0; file < 20; file++ {
+				var keys []key
+				// Worker w's files hold ids w, w+workers, ...; every id is
+				// also in a file of worker (w+1)%workers: two copies each.
+				for i := file; i < n; i += 20 {
+					if i%workers == w || i%workers == (w+1)%workers {
+						keys = append(keys, hashID(fmt.Appendf(nil, "id-%d", i)))
+					}
+				}
+				tmp = f.addOrdered(keys, tmp, func(k key) { reported[w] = append(reported[w], k) })
+			}
+		})
+	}
+	wg.Wait()
+	count := map[key]int{}
+	for _, r := range reported {
+		for _, k := range r {
+			count[k]++
+		}
+	}
+	fp := 0
+	for i := range n {
+		switch c := count[hashID(fmt.Appendf(nil, "id-%d", i))]; c {
+		case 1:
+		case 2: // the first copy was a false positive
+			fp++
+		default:
+			t.Fatalf("id-%d (two copies) reported %d times", i, c)
+		}
+	}
+	if fp > n/50 {
+		t.Errorf("%d false positives", fp)
+	}
+}
