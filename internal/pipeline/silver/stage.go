@@ -191,31 +191,39 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		return nil, err
 	}
 	tr.mark("parse %d bronze rows, write the single ones, hold %d in %d buckets (spill %v)", res.RowsRead, rep.rows, bk.n, bk.spill)
-	// Commit quarantine first: its txn lets a retry skip what it holds.
+	// Commit quarantine before silver: its txn lets a retry skip what it
+	// holds. The commit (the file's last fsync, the log entry) runs while
+	// the repeats are deduped; silver commits only once it succeeded.
+	quarantined := make(chan error, 1)
 	if qw != nil {
-		v, err := qw.commit(ctx, target)
-		if err != nil {
-			if em != nil {
-				em.close() // stops the writers; files they finished stay uncommitted
-			}
-			return nil, err
-		}
-		res.QuarantineVersion = v
+		go func() {
+			v, err := qw.commit(ctx, target)
+			res.QuarantineVersion = v
+			quarantined <- err
+		}()
+	} else {
+		quarantined <- nil
 	}
 	if !needSilver {
+		if err := <-quarantined; err != nil {
+			return nil, err
+		}
 		return res, nil
 	}
-	tr.mark("commit quarantine")
 
 	// Dedupe the repeats per bucket against silver, write the winners.
 	adds, rewritten, err := dedupeAll(ctx, silverSnap, ids, bk, existing, em, res, opts.Workers)
+	if qerr := <-quarantined; err == nil {
+		err = qerr // silver's files stay uncommitted
+	}
+	tr.mark("dedupe and write the repeats; commit quarantine")
 	if err != nil {
 		return nil, err
 	}
 	if err := existing.verify(ctx, silverSnap, ids); err != nil {
 		return nil, err
 	}
-	tr.mark("dedupe and write %d files, rewrite %d", len(adds), len(rewritten))
+	tr.mark("verify; %d files to add, %d to rewrite", len(adds), len(rewritten))
 	res.FilesRewritten = len(rewritten)
 	tx := silverSnap.NewTransaction("MERGE")
 	tx.SetParameter("predicate", "target.event_id = source.event_id")
