@@ -134,6 +134,14 @@ func TestAppendCodedMatchesPlain(t *testing.T) {
 			}
 		})
 	}
+	// Codes of another Dict turn a dictionary vector plain.
+	mixed, other := NewVector(TypeString, 0), NewDict()
+	mixed.AppendCoded([]byte("a"), NewDict())
+	mixed.AppendCoded(nil, other)
+	mixed.AppendCoded([]byte("b"), other)
+	if mixed.Coded() || mixed.Len != 3 || mixed.Str(0) != "a" || !mixed.IsNull(1) || mixed.Str(2) != "b" {
+		t.Fatalf("mixed dictionaries: coded %v, rows %d %q %v %q", mixed.Coded(), mixed.Len, mixed.Str(0), mixed.IsNull(1), mixed.Str(2))
+	}
 	// A plain vector stays plain.
 	v := NewVector(TypeString, 0)
 	v.AppendBytes([]byte("x"))

@@ -178,12 +178,16 @@ func (v *Vector) AppendOptBytes(b []byte) {
 
 // AppendCoded appends b, or null when b is nil, to a String or Binary
 // vector as b's code in d. An empty vector becomes a dictionary vector of d;
-// a plain one stays plain (b is copied). When d is at its limits the vector
-// turns plain, its codes decoded, until Reset. A dictionary vector takes
-// only AppendCoded, with its own Dict, and AppendNull.
+// a plain one stays plain (b is copied). When d is at its limits, or b is of
+// another Dict than the vector's, the vector turns plain, its codes
+// decoded, until Reset. A dictionary vector takes only AppendCoded and
+// AppendNull.
 func (v *Vector) AppendCoded(b []byte, d *Dict) {
 	if v.DictID != d.id {
 		if v.Len > 0 {
+			if v.DictID != 0 {
+				v.decode()
+			}
 			v.AppendOptBytes(b) // plain
 			return
 		}
