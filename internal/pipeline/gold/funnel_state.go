@@ -134,29 +134,42 @@ func (cs *changeSet) foldStep(i int) {
 		return
 	}
 	sortChanges(p)
+	// Merge from the back into the room after the folded changes, so that
+	// a day's changes are not copied into a new array at every fold: the
+	// write position stays past every folded change not yet read.
 	old := cs.steps[i]
-	out := make([]change, 0, len(old)+len(p))
-	j := 0
-	for a := 0; a < len(p); {
+	n := len(old) + len(p)
+	if cap(old) < n {
+		grown := make([]change, len(old), n+n/2)
+		copy(grown, old)
+		old = grown
+	}
+	out := old[:n]
+	w := n
+	j := len(old) - 1
+	for a := len(p) - 1; a >= 0; {
 		k := p[a].k
-		var n int64
-		for ; a < len(p) && p[a].k == k; a++ {
-			n += p[a].d
+		var sum int64
+		for ; a >= 0 && p[a].k == k; a-- {
+			sum += p[a].d
 		}
-		for j < len(old) && keyLess(old[j].k, k) < 0 {
-			out = append(out, old[j])
-			j++
+		for j >= 0 && keyLess(old[j].k, k) > 0 {
+			w--
+			out[w] = old[j]
+			j--
 		}
-		if j < len(old) && old[j].k == k {
-			n += old[j].d
-			j++
+		if j >= 0 && old[j].k == k {
+			sum += old[j].d
+			j--
 		}
-		if n != 0 {
-			out = append(out, change{k, n})
+		if sum != 0 {
+			w--
+			out[w] = change{k, sum}
 		}
 	}
-	out = append(out, old[j:]...)
-	cs.steps[i] = out
+	// old[:j+1] are already in place (w > j); move the rest down to them.
+	kept := copy(out[j+1:], out[w:])
+	cs.steps[i] = out[:j+1+kept]
 	cs.pending[i] = p[:0]
 }
 

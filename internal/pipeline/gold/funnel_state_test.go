@@ -380,6 +380,50 @@ func TestSortChanges(t *testing.T) {
 	}
 }
 
+// Folding sums the changes of each key across folds, drops the keys whose
+// sum is zero and keeps the steps sorted, as a map of sums would.
+func TestFoldMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	keys := make([]keyset.Key, 3000)
+	for i := range keys {
+		keys[i] = keyset.Key{r.Uint64(), r.Uint64()}
+	}
+	cs := &changeSet{}
+	want := map[keyset.Key]int64{}
+	for fold := range 40 {
+		for range r.IntN(2000) {
+			k := keys[r.IntN(len(keys))]
+			d := int64(1)
+			if r.IntN(2) == 0 {
+				d = -1 // sums of zero must go
+			}
+			cs.pending[0] = append(cs.pending[0], change{k, d})
+			want[k] += d
+		}
+		cs.foldStep(0)
+		n := 0
+		for k, d := range want {
+			if d != 0 {
+				n++
+			} else {
+				delete(want, k)
+			}
+		}
+		got := cs.steps[0]
+		if len(got) != n {
+			t.Fatalf("fold %d: %d changes, want %d", fold, len(got), n)
+		}
+		for i, c := range got {
+			if i > 0 && keyLess(got[i-1].k, c.k) >= 0 {
+				t.Fatalf("fold %d: out of order at %d", fold, i)
+			}
+			if c.d != want[c.k] {
+				t.Fatalf("fold %d: key %v sums to %d, want %d", fold, c.k, c.d, want[c.k])
+			}
+		}
+	}
+}
+
 // A day with more rows than maxPending folds them in as it goes and
 // counts the same sessions.
 func TestFunnelStateFoldsLargeDays(t *testing.T) {
