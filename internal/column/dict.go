@@ -33,8 +33,10 @@ type slot struct {
 	n, code int32
 }
 
-// Dictionary limits: a value that would pass either is not coded, and the
-// vectors it would go to hold plain values instead.
+// Dictionary limits, those of a Parquet writer's dictionary page
+// (parquet-mr falls back to PLAIN past its 1 MiB page): a value that would
+// pass either is not coded. MaxDictBytes counts the entries as a PLAIN page
+// holds them, each with its 4-byte length.
 const (
 	MaxDictEntries = 1 << 16
 	MaxDictBytes   = 1 << 20
@@ -57,6 +59,20 @@ func (d *Dict) Len() int { return len(d.entries) }
 // Entries returns a view of the entries: entry c is the value of code c.
 func (d *Dict) Entries() [][]byte { return d.entries[:len(d.entries):len(d.entries)] }
 
+// Entry returns the value of code c.
+func (d *Dict) Entry(c int32) []byte { return d.entries[c] }
+
+// Reset forgets every entry, keeping the dictionary's memory for the next
+// ones: views taken before must no longer be read. For a Dict no other
+// goroutine reads (a Parquet writer's, a column chunk at a time).
+func (d *Dict) Reset() {
+	clear(d.entries) // the blocks they point into are reused
+	d.entries = d.entries[:0]
+	clear(d.slots)
+	d.block = d.block[:0]
+	d.bytes, d.lastSlot = 0, slot{}
+}
+
 // Code returns v's code, adding v when it is new; ok is false when v is
 // new and the dictionary is at its limits.
 func (d *Dict) Code(v []byte) (code int32, ok bool) {
@@ -78,7 +94,7 @@ func (d *Dict) Code(v []byte) (code int32, ok bool) {
 	for s := h & d.mask; ; s = (s + 1) & d.mask {
 		e := &d.slots[s]
 		if e.code == 0 {
-			if len(d.entries) >= MaxDictEntries || d.bytes+len(v) > MaxDictBytes {
+			if len(d.entries) >= MaxDictEntries || d.bytes+len(v)+4*len(d.entries) > MaxDictBytes {
 				return 0, false
 			}
 			code = int32(len(d.entries))
@@ -98,11 +114,12 @@ func (d *Dict) Code(v []byte) (code int32, ok bool) {
 	}
 }
 
-// keep copies v into the current block, starting a new block when it is
-// full; earlier blocks are never written again.
+// keep copies v into the current block, starting a new block, twice as
+// big, when it is full; earlier blocks are never written again (until
+// Reset, which keeps the last, largest block).
 func (d *Dict) keep(v []byte) []byte {
 	if cap(d.block)-len(d.block) < len(v) {
-		d.block = make([]byte, 0, max(4096, len(v)))
+		d.block = make([]byte, 0, max(4096, len(v), min(2*cap(d.block), MaxDictBytes)))
 	}
 	n := len(d.block)
 	d.block = append(d.block, v...)
@@ -153,16 +170,4 @@ func shortWords(v []byte) (a, b uint64) {
 func mix(a, b uint64, n int) uint64 {
 	hi, lo := bits.Mul64(a^0x9e3779b97f4a7c15, b^uint64(n)^0xc2b2ae3d27d4eb4f)
 	return hi ^ lo
-}
-
-// HashBytes hashes a value for a dictionary's table: values of up to 16
-// bytes (most low-cardinality strings) with two loads and a multiply,
-// longer ones with maphash, so that long values differing only in the
-// middle do not collide.
-func HashBytes(v []byte) uint64 {
-	if len(v) > 16 {
-		return maphash.Bytes(hashSeed, v)
-	}
-	a, b := shortWords(v)
-	return mix(a, b, len(v))
 }

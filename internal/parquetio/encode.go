@@ -84,93 +84,14 @@ func appendBoolsPlain(dst []byte, vals []bool) []byte {
 	return dst
 }
 
-// Dictionary limits: past either, a column chunk falls back to PLAIN for
-// the rest of its row group (as parquet-mr does past its 1 MiB dictionary
-// page).
-const (
-	maxDictEntries = 1 << 16
-	maxDictBytes   = 1 << 20
-)
-
-// dictHash hashes a dictionary value.
-func dictHash(v []byte) uint64 { return column.HashBytes(v) }
-
-// dictionary maps the distinct byte-array values of one column chunk to
-// their indices.
-type dictionary struct {
-	offs  []int32 // entry i is data[offs[i]:offs[i+1]]
-	data  []byte
-	slots []int32 // open addressing: entry index + 1, 0 = empty
-	mask  uint64
-}
-
-func newDictionary() *dictionary {
-	d := &dictionary{offs: []int32{0}}
-	d.slots = make([]int32, 256)
-	d.mask = 255
-	return d
-}
-
-func (d *dictionary) len() int { return len(d.offs) - 1 }
-
-func (d *dictionary) entry(i int32) []byte { return d.data[d.offs[i]:d.offs[i+1]] }
-
-// full reports whether adding v would pass the dictionary limits.
-func (d *dictionary) full(v []byte) bool {
-	return d.len() >= maxDictEntries || len(d.data)+len(v)+4*d.len() > maxDictBytes
-}
-
-// index returns v's index, adding v when it is new (added reports that);
-// ok is false when v is new and the dictionary is full.
-func (d *dictionary) index(v []byte) (idx int32, added, ok bool) {
-	h := dictHash(v)
-	for s := h & d.mask; ; s = (s + 1) & d.mask {
-		e := d.slots[s]
-		if e == 0 {
-			if d.full(v) {
-				return 0, false, false
-			}
-			idx = int32(d.len())
-			d.data = append(d.data, v...)
-			d.offs = append(d.offs, int32(len(d.data)))
-			d.slots[s] = idx + 1
-			if 2*d.len() > len(d.slots) {
-				d.grow()
-			}
-			return idx, true, true
-		}
-		if string(d.entry(e-1)) == string(v) {
-			return e - 1, false, true
-		}
-	}
-}
-
-func (d *dictionary) grow() {
-	d.slots = make([]int32, 2*len(d.slots))
-	d.mask = uint64(len(d.slots) - 1)
-	for i := range int32(d.len()) {
-		s := dictHash(d.entry(i)) & d.mask
-		for d.slots[s] != 0 {
-			s = (s + 1) & d.mask
-		}
-		d.slots[s] = i + 1
-	}
-}
-
-// appendPlain appends the entries PLAIN-encoded: the dictionary page.
-func (d *dictionary) appendPlain(dst []byte) []byte {
-	for i := range int32(d.len()) {
-		e := d.entry(i)
+// appendDictPage appends the entries of a column chunk's dictionary
+// PLAIN-encoded: the dictionary page.
+func appendDictPage(dst []byte, d *column.Dict) []byte {
+	for _, e := range d.Entries() {
 		dst = binary.LittleEndian.AppendUint32(dst, uint32(len(e)))
 		dst = append(dst, e...)
 	}
 	return dst
-}
-
-func (d *dictionary) reset() {
-	d.offs = d.offs[:1]
-	d.data = d.data[:0]
-	clear(d.slots)
 }
 
 // pageCodec compresses pages for one file.

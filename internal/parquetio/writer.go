@@ -122,7 +122,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 			c.bounds = false // wide decimals: no bounds (Delta stats skip them)
 		}
 		if slices.Contains(opts.Dictionary, f.Name) {
-			c.dict, c.last = newDictionary(), -1
+			c.dict = column.NewDict()
 		}
 		pw.cols = append(pw.cols, c)
 	}
@@ -354,11 +354,10 @@ type chunkWriter struct {
 	phys     format.Type
 	width    int // FIXED_LEN_BYTE_ARRAY length
 	optional bool
-	bounds   bool        // compute min/max
-	dict     *dictionary // nil: PLAIN
-	fallback bool        // the dictionary is full: PLAIN until the row group ends
-	last     int32       // index of the previous dictionary value, -1 for none
-	codeMaps []codeMap   // dictionary vectors' codes to dict's indices, this row group
+	bounds   bool         // compute min/max
+	dict     *column.Dict // the chunk's dictionary; nil: PLAIN
+	fallback bool         // the dictionary is full: PLAIN until the row group ends
+	codeMaps []codeMap    // dictionary vectors' codes to dict's codes, this row group
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
@@ -439,18 +438,9 @@ func (c *chunkWriter) write(pw *Writer, vec *column.Vector, start, end int) erro
 func (c *chunkWriter) fit(vec *column.Vector, start, end, room int) int {
 	switch c.phys {
 	case format.ByteArray:
-		if vec.Coded() {
-			k, acc := start, 0
-			for k < end && acc < room {
-				acc += len(vec.Bytes(k)) + 4
-				k++
-			}
-			return max(k, start+1)
-		}
-		offs := vec.Offsets
 		k, acc := start, 0
 		for k < end && acc < room {
-			acc += int(offs[k+1]-offs[k]) + 4
+			acc += len(vec.Bytes(k)) + 4
 			k++
 		}
 		return max(k, start+1)
@@ -515,29 +505,38 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 			c.addNull()
 			continue
 		}
-		v := data[offs[i]:offs[i+1]]
-		// Runs of one value (a file's source, a run's batch id) skip the
-		// hash.
-		idx := c.last
-		if idx < 0 || string(c.dict.entry(idx)) != string(v) {
-			var added, ok bool
-			idx, added, ok = c.dict.index(v)
-			if !ok {
-				c.fallback = true
-				return i
-			}
-			if added && c.bounds {
-				c.chunk.addBytes(v)
-			}
-			c.last = idx
+		idx, ok := c.lookup(data[offs[i]:offs[i+1]])
+		if !ok {
+			return i
 		}
-		c.idx = append(c.idx, uint32(idx))
-		c.addValid()
-		if c.pageBytes() >= limit {
+		if c.addIndex(idx, limit) {
 			return i + 1
 		}
 	}
 	return end
+}
+
+// lookup returns v's index in the chunk's dictionary, adding v (and
+// counting it in the chunk's bounds) when it is new; ok is false when the
+// dictionary is full, and the chunk then falls back to PLAIN.
+func (c *chunkWriter) lookup(v []byte) (idx int32, ok bool) {
+	n := c.dict.Len()
+	if idx, ok = c.dict.Code(v); !ok {
+		c.fallback = true
+		return 0, false
+	}
+	if c.bounds && c.dict.Len() > n {
+		c.chunk.addBytes(v)
+	}
+	return idx, true
+}
+
+// addIndex adds a non-null row of dictionary index idx to the page and
+// reports whether the page is full.
+func (c *chunkWriter) addIndex(idx int32, limit int) bool {
+	c.idx = append(c.idx, uint32(idx))
+	c.addValid()
+	return c.pageBytes() >= limit
 }
 
 // maxCodeMaps bounds the code maps a column chunk keeps past its row
@@ -545,7 +544,7 @@ func (c *chunkWriter) writeDict(vec *column.Vector, start, end, limit int) int {
 const maxCodeMaps = 16
 
 // codeMap maps the codes of one column.Dict to the chunk dictionary's
-// indices (-1: not looked up yet in this row group).
+// codes (-1: not looked up yet in this row group).
 type codeMap struct {
 	id  uint32
 	idx []int32
@@ -577,21 +576,13 @@ func (c *chunkWriter) writeCoded(vec *column.Vector, start, end, limit int) int 
 		code := vec.Codes[i]
 		idx := codes[code]
 		if idx < 0 {
-			v := vec.Dict[code]
-			var added, ok bool
-			idx, added, ok = c.dict.index(v)
-			if !ok {
-				c.fallback = true
+			var ok bool
+			if idx, ok = c.lookup(vec.Dict[code]); !ok {
 				return i
-			}
-			if added && c.bounds {
-				c.chunk.addBytes(v)
 			}
 			codes[code] = idx
 		}
-		c.idx = append(c.idx, uint32(idx))
-		c.addValid()
-		if c.pageBytes() >= limit {
+		if c.addIndex(idx, limit) {
 			return i + 1
 		}
 	}
@@ -731,7 +722,7 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 	case inPlace:
 	case len(c.idx) > 0:
 		enc = format.RLEDictionary
-		width := max(1, bits.Len(uint(c.dict.len()-1)))
+		width := max(1, bits.Len(uint(c.dict.Len()-1)))
 		page = append(page, byte(width))
 		page = appendHybrid(page, c.idx, width)
 		c.dictPages++
@@ -794,9 +785,9 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 		NumValues:    c.values,
 	}
 	if c.dictPages > 0 {
-		dict := c.dict.appendPlain(pw.page[:0])
+		dict := appendDictPage(pw.page[:0], c.dict)
 		h := format.PageHeader{Type: format.DictionaryPage}
-		h.DictionaryPageHeader.Set(format.DictionaryPageHeader{NumValues: int32(c.dict.len()), Encoding: format.Plain})
+		h.DictionaryPageHeader.Set(format.DictionaryPageHeader{NumValues: int32(c.dict.Len()), Encoding: format.Plain})
 		pw.page = dict
 		hdr, err := pw.compressPage(&h, dict)
 		if err != nil {
@@ -842,8 +833,8 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 	c.plainPages, c.dictPages = 0, 0
 	c.chunk, c.chunkNaN = valueBounds{minB: c.chunk.minB[:0], maxB: c.chunk.maxB[:0]}, false
 	if c.dict != nil {
-		c.dict.reset()
-		c.fallback, c.last = false, -1
+		c.dict.Reset()
+		c.fallback = false
 		for i := range c.codeMaps {
 			c.codeMaps[i].idx = c.codeMaps[i].idx[:0]
 		}

@@ -442,19 +442,19 @@ func TestWriterKeepsFailure(t *testing.T) {
 	}
 }
 
-// BenchmarkDictionaryIndex measures dictionary lookups of silver-like
+// BenchmarkDictionaryIndex measures the writer's dictionary lookups of silver-like
 // low-cardinality values (countries, cities, campaigns).
 func BenchmarkDictionaryIndex(b *testing.B) {
 	var vals [][]byte
 	for i := range 4096 {
 		vals = append(vals, []byte(fmt.Sprintf("%s-%d", []string{"US", "Berlin", "black_friday_sale", "mobile"}[i%4], i%61)))
 	}
-	d := newDictionary()
+	d := column.NewDict()
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
 		for _, v := range vals {
-			if _, _, ok := d.index(v); !ok {
+			if _, ok := d.Code(v); !ok {
 				b.Fatal("full")
 			}
 		}
