@@ -61,6 +61,15 @@ func runTask(t *testing.T, a *App, name string, params map[string]string) map[st
 	return m
 }
 
+// runStages runs generate_bronze with params, then bronze_to_silver, then
+// silver_to_gold, and returns gold's result.
+func runStages(t *testing.T, a *App, params map[string]string) map[string]any {
+	t.Helper()
+	runTask(t, a, TaskGenerate, params)
+	runTask(t, a, TaskSilver, nil)
+	return runTask(t, a, TaskGold, nil)
+}
+
 // versions returns the version of every pipeline table.
 func versions(t *testing.T, a *App) map[string]int64 {
 	t.Helper()
@@ -173,9 +182,7 @@ func TestPipelineMatchesGeneratorManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	runTask(t, a, TaskGenerate, params)
-	runTask(t, a, TaskSilver, nil)
-	runTask(t, a, TaskGold, nil)
+	runStages(t, a, params)
 	if diff := cmp.Diff(manifestFacts(m), tableFacts(t, a)); diff != "" {
 		t.Errorf("tables differ from the generator's manifest (-want +got):\n%s", diff)
 	}
@@ -247,9 +254,7 @@ func TestLateEventChangesOnlyItsDay(t *testing.T) {
 	ctx := context.Background()
 	a := testApp(t)
 	params := map[string]string{"rows": "20000", "seed": "3", "end": testEnd.Format(time.RFC3339), "days": "5"}
-	runTask(t, a, TaskGenerate, params)
-	runTask(t, a, TaskSilver, nil)
-	runTask(t, a, TaskGold, nil)
+	runStages(t, a, params)
 	before := tableFacts(t, a)
 	fact0, _ := a.Warehouse().Snapshot(ctx, pipeline.FactPurchases)
 
@@ -386,9 +391,7 @@ func TestPipelineRerunSameSeed(t *testing.T) {
 func TestGoldFactsAppendedOrReplaced(t *testing.T) {
 	a := testApp(t)
 	run := func(seed string) map[string]any {
-		runTask(t, a, TaskGenerate, map[string]string{"rows": "8000", "seed": seed, "end": testEnd.Format(time.RFC3339)})
-		runTask(t, a, TaskSilver, nil)
-		return runTask(t, a, TaskGold, nil)
+		return runStages(t, a, map[string]string{"rows": "8000", "seed": seed, "end": testEnd.Format(time.RFC3339)})
 	}
 	if m := run("1"); m["fact_dates_appended"] != 0 {
 		t.Errorf("first run appended to a fact table never built: %v", m)
@@ -413,9 +416,7 @@ func TestGoldFactFilesStayBounded(t *testing.T) {
 	ctx := context.Background()
 	most, replaced := 0, false
 	for i := range gold.MaxFactFilesPerDay + 3 {
-		runTask(t, a, TaskGenerate, map[string]string{"rows": "300", "seed": fmt.Sprint(i + 1), "days": "1", "end": testEnd.Format(time.RFC3339)})
-		runTask(t, a, TaskSilver, nil)
-		m := runTask(t, a, TaskGold, nil)
+		m := runStages(t, a, map[string]string{"rows": "300", "seed": fmt.Sprint(i + 1), "days": "1", "end": testEnd.Format(time.RFC3339)})
 		if i > 0 && m["fact_dates_appended"] != m["dates"] {
 			replaced = true
 		}
@@ -446,9 +447,7 @@ func TestGoldFactFilesStayBounded(t *testing.T) {
 func TestFunnelStateIsOnlyACache(t *testing.T) {
 	a := testApp(t)
 	run := func(seed string) map[string]any {
-		runTask(t, a, TaskGenerate, map[string]string{"rows": "8000", "seed": seed, "end": testEnd.Format(time.RFC3339)})
-		runTask(t, a, TaskSilver, nil)
-		return runTask(t, a, TaskGold, nil)
+		return runStages(t, a, map[string]string{"rows": "8000", "seed": seed, "end": testEnd.Format(time.RFC3339)})
 	}
 	run("1")
 	if m := run("2"); m["incremental_dates"] == 0 {

@@ -359,9 +359,8 @@ func checkGold(ctx context.Context, wh *pipeline.Warehouse, silver *delta.Snapsh
 	// Dates present in silver.
 	dateSet := map[int64]bool{}
 	for _, a := range silver.Files() {
-		v, err := delta.ParsePartitionValue(column.TypeDate, a.PartitionValues["event_date"])
-		if err == nil && v != nil {
-			dateSet[v.(int64)] = true
+		if d, ok, _ := pipeline.EventDate(a.PartitionValues); ok {
+			dateSet[d] = true
 		}
 	}
 	dates := make([]int64, 0, len(dateSet))

@@ -19,6 +19,7 @@ import (
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/keyset"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/storage"
 )
 
@@ -812,11 +813,10 @@ func readChanges(ctx context.Context, silver *delta.Snapshot, from, to int64) (*
 			if add.DeletionVector != nil {
 				return nil, false, nil
 			}
-			v, err := delta.ParsePartitionValue(column.TypeDate, add.PartitionValues["event_date"])
-			if err != nil || v == nil {
+			d, ok, err := pipeline.EventDate(add.PartitionValues)
+			if err != nil || !ok {
 				return nil, false, nil
 			}
-			d := v.(int64)
 			fc.byDay[d] = append(fc.byDay[d], fileChange{version: c.Version, add: add, sign: sign})
 		}
 	}

@@ -260,8 +260,8 @@ const MaxFactFilesPerDay = 16
 func filesByDate(s *delta.Snapshot) map[int64]int {
 	n := map[int64]int{}
 	for _, a := range s.Files() {
-		if v, err := delta.ParsePartitionValue(column.TypeDate, a.PartitionValues["event_date"]); err == nil && v != nil {
-			n[v.(int64)]++
+		if d, ok, _ := pipeline.EventDate(a.PartitionValues); ok {
+			n[d]++
 		}
 	}
 	return n
@@ -340,14 +340,11 @@ func dateIn(dates []int64) delta.Predicate {
 func affectedDates(ctx context.Context, silver *delta.Snapshot, from, to int64) ([]int64, error) {
 	set := map[int64]bool{}
 	addPV := func(pv map[string]*string) error {
-		v, err := delta.ParsePartitionValue(column.TypeDate, pv["event_date"])
-		if err != nil {
-			return err
-		}
-		if d, ok := v.(int64); ok {
+		d, ok, err := pipeline.EventDate(pv)
+		if ok {
 			set[d] = true
 		}
-		return nil
+		return err
 	}
 	changes, err := silver.Table().Changes(ctx, from, to)
 	switch {

@@ -5,23 +5,29 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
-	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
-	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 )
 
-func generateBronze(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
+// silverOf returns a warehouse with rows generated events (seed) in
+// bronze, run through bronze_to_silver.
+func silverOf(t *testing.T, seed, rows int64) *pipeline.Warehouse {
 	t.Helper()
-	cfg := gen.Defaults(seed, rows, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
-	cfg.DuplicateRate = 0.05
-	if _, err := bronze.Generate(context.Background(), wh, bronze.GenerateOptions{Config: cfg, Workers: 2}); err != nil {
+	wh := pipelinetest.Warehouse(t)
+	pipelinetest.GenerateBronze(t, wh, seed, rows)
+	mustRun(t, wh)
+	return wh
+}
+
+// mustRun runs bronze_to_silver on 2 workers.
+func mustRun(t *testing.T, wh *pipeline.Warehouse) {
+	t.Helper()
+	if _, err := Run(context.Background(), wh, Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -71,12 +77,8 @@ func rewriteIndex(t *testing.T, x *idindex.Index, a *delta.Add, edit func(entrie
 // a run removed are gone.
 func TestIDIndexDescribesEveryFile(t *testing.T) {
 	ctx := context.Background()
-	wh := pipelinetest.Warehouse(t)
-	generateBronze(t, wh, 1, 6000)
-	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	generateBronze(t, wh, 1, 6000) // the same events again: files are rewritten
+	wh := silverOf(t, 1, 6000)
+	pipelinetest.GenerateBronze(t, wh, 1, 6000) // the same events again: files are rewritten
 	res, err := Run(ctx, wh, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -116,13 +118,7 @@ func TestIDIndexDescribesEveryFile(t *testing.T) {
 // are intact.
 func TestIDIndexIsOnlyACache(t *testing.T) {
 	ctx := context.Background()
-	intact, damaged := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
-	for _, wh := range []*pipeline.Warehouse{intact, damaged} {
-		generateBronze(t, wh, 1, 6000)
-		if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	intact, damaged := silverOf(t, 1, 6000), silverOf(t, 1, 6000)
 	s := snapshot(t, damaged, pipeline.Silver)
 	x := silverIndex(damaged.Root(), s)
 	files := s.Files()
@@ -150,7 +146,7 @@ func TestIDIndexIsOnlyACache(t *testing.T) {
 
 	var results []*Result
 	for _, wh := range []*pipeline.Warehouse{intact, damaged} {
-		generateBronze(t, wh, 1, 6000) // every event again
+		pipelinetest.GenerateBronze(t, wh, 1, 6000) // every event again
 		res, err := Run(ctx, wh, Options{Workers: 2})
 		if err != nil {
 			t.Fatal(err)
@@ -207,20 +203,12 @@ func sameIDs(t *testing.T, want map[string]int, wh *pipeline.Warehouse, what str
 func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	ctx := context.Background()
 	// An event_id of seed 2 that silver will hold, found on another warehouse.
-	other := pipelinetest.Warehouse(t)
-	generateBronze(t, other, 2, 3000)
-	if _, err := Run(ctx, other, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	other := silverOf(t, 2, 3000)
 	os := snapshot(t, other, pipeline.Silver)
 	ids, _ := fileIDs(t, os, os.Files()[0])
 	newID := ids[0]
 
-	wh := pipelinetest.Warehouse(t)
-	generateBronze(t, wh, 1, 3000)
-	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	wh := silverOf(t, 1, 3000)
 	s := snapshot(t, wh, pipeline.Silver)
 	x := silverIndex(wh.Root(), s)
 	victim := s.Files()[0]
@@ -228,7 +216,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 		k := hashID([]byte(newID))
 		copy(entries[:16], k[:]) // row 0 claims to hold newID
 	})
-	generateBronze(t, wh, 2, 3000)
+	pipelinetest.GenerateBronze(t, wh, 2, 3000)
 	_, err := Run(ctx, wh, Options{Workers: 2})
 	if err == nil || !strings.Contains(err.Error(), "event_id index") || !strings.Contains(err.Error(), victim.Path) {
 		t.Fatalf("run with a lying index: %v", err)
@@ -240,9 +228,7 @@ func TestIDIndexThatLiesFailsTheRun(t *testing.T) {
 	if err := wh.Root().Delete(ctx, x.Name(victim.Path)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	mustRun(t, wh)
 	eachIDOnce(t, wh)
 }
 
@@ -253,8 +239,8 @@ func TestBronzeIndexIsOnlyACache(t *testing.T) {
 	ctx := context.Background()
 	intact, missing, damaged := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
 	for _, wh := range []*pipeline.Warehouse{intact, missing, damaged} {
-		generateBronze(t, wh, 1, 6000)
-		generateBronze(t, wh, 2, 4000)
+		pipelinetest.GenerateBronze(t, wh, 1, 6000)
+		pipelinetest.GenerateBronze(t, wh, 2, 4000)
 	}
 	b := snapshot(t, intact, pipeline.Bronze)
 	bx := idindex.Bronze(intact.Root(), b)
@@ -325,7 +311,7 @@ func TestBronzeIndexIsOnlyACache(t *testing.T) {
 func TestBronzeIndexThatLiesFailsTheRun(t *testing.T) {
 	ctx := context.Background()
 	wh := pipelinetest.Warehouse(t)
-	generateBronze(t, wh, 1, 3000)
+	pipelinetest.GenerateBronze(t, wh, 1, 3000)
 	b := snapshot(t, wh, pipeline.Bronze)
 	bx := idindex.Bronze(wh.Root(), b)
 	victim := b.Files()[0]
@@ -346,8 +332,6 @@ func TestBronzeIndexThatLiesFailsTheRun(t *testing.T) {
 	if err := wh.Root().Delete(ctx, bx.Name(victim.Path)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(ctx, wh, Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
+	mustRun(t, wh)
 	eachIDOnce(t, wh)
 }

@@ -4,27 +4,15 @@ import (
 	"context"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
-	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
-	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/silver"
 )
-
-func generate(t *testing.T, wh *pipeline.Warehouse, seed, rows int64) {
-	t.Helper()
-	cfg := gen.Defaults(seed, rows, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
-	cfg.DuplicateRate = 0.05 // many duplicates, to exercise dedup across buckets
-	if _, err := bronze.Generate(context.Background(), wh, bronze.GenerateOptions{Config: cfg, Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // silverRows renders silver as sorted JSON rows.
 func silverRows(t *testing.T, wh *pipeline.Warehouse) []string {
@@ -65,9 +53,9 @@ func TestSpillAndBucketsGiveTheSameSilver(t *testing.T) {
 	ctx := context.Background()
 	a, b, c := pipelinetest.Warehouse(t), pipelinetest.Warehouse(t), pipelinetest.Warehouse(t)
 	for _, wh := range []*pipeline.Warehouse{a, b, c} {
-		generate(t, wh, 1, 12000)
-		generate(t, wh, 1, 12000) // the same events again: every one is superseded
-		generate(t, wh, 2, 8000)
+		pipelinetest.GenerateBronze(t, wh, 1, 12000)
+		pipelinetest.GenerateBronze(t, wh, 1, 12000) // the same events again: every one is superseded
+		pipelinetest.GenerateBronze(t, wh, 2, 8000)
 	}
 	ra, err := silver.Run(ctx, a, silver.Options{Workers: 1, BucketRows: 1 << 30})
 	if err != nil {
@@ -92,7 +80,7 @@ func TestSpillAndBucketsGiveTheSameSilver(t *testing.T) {
 	}
 	// A second batch merged into existing rows, again both ways.
 	for _, wh := range []*pipeline.Warehouse{a, b} {
-		generate(t, wh, 2, 8000)
+		pipelinetest.GenerateBronze(t, wh, 2, 8000)
 	}
 	if _, err := silver.Run(ctx, a, silver.Options{Workers: 1}); err != nil {
 		t.Fatal(err)
