@@ -1,11 +1,13 @@
 package delta
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -22,8 +24,10 @@ type WriteOptions struct {
 	Parquet parquetio.WriterOptions
 	// Observer, when set, is told which rows go into which data file, so
 	// that a caller can keep something derived from each file beside it
-	// (silver's event_id index). One FileWriter calls it from one
-	// goroutine at a time.
+	// (silver's event_id index). One FileWriter calls Rows from one
+	// goroutine at a time; Closed and Discarded may run on other
+	// goroutines, concurrently with Rows of other files and with each
+	// other (a file is made durable while the next one is written).
 	Observer FileObserver
 }
 
@@ -56,12 +60,24 @@ type FileWriter struct {
 	opts     WriteOptions
 	stats    statsPlan
 
-	open  map[string]*openFile
-	adds  []*Add
-	seq   int
-	batch *column.Batch // scratch for splitting by partition
-	err   error
+	open map[string]*openFile
+	seq  int
+	err  error
+
+	// Files whose footer is written are made durable (fsync, publish,
+	// the observer's Closed) on goroutines, so that the next file's rows
+	// are encoded while the disk works. syncing bounds how many are in
+	// flight; done and bgErr are theirs, under mu.
+	syncing chan struct{}
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	adds    []*Add
+	bgErr   error
 }
+
+// maxSyncing is how many closed files of one FileWriter may wait for the
+// disk at once before Write waits too.
+const maxSyncing = 2
 
 type openFile struct {
 	name   string
@@ -85,7 +101,7 @@ func (s *Snapshot) NewFileWriter(ctx context.Context, opts WriteOptions) (*FileW
 	if opts.TargetFileRows <= 0 {
 		opts.TargetFileRows = 4 << 20
 	}
-	w := &FileWriter{ctx: ctx, table: s.table, schema: s.schema, partCols: s.metadata.PartitionColumns, opts: opts, open: map[string]*openFile{}}
+	w := &FileWriter{ctx: ctx, table: s.table, schema: s.schema, partCols: s.metadata.PartitionColumns, opts: opts, open: map[string]*openFile{}, syncing: make(chan struct{}, maxSyncing)}
 	w.data = &column.Schema{}
 	for i, f := range s.schema.Fields {
 		if slices.Contains(w.partCols, f.Name) {
@@ -273,13 +289,15 @@ func (w *FileWriter) newFile(dir string, pv map[string]*string) (*openFile, erro
 	return &openFile{name: name, values: pv, up: up, pw: pw}, nil
 }
 
+// closeFile writes f's footer, then makes f durable and reports it to the
+// observer on another goroutine; Close and Abort wait for it, and its error
+// fails the next Write or Close.
 func (w *FileWriter) closeFile(f *openFile) error {
-	if err := f.pw.Close(); err != nil {
-		f.up.Abort()
+	if err := w.syncErr(); err != nil {
 		return err
 	}
-	if err := f.up.Close(); err != nil {
-		return fmt.Errorf("write data file %s: %w", f.name, err)
+	if err := f.pw.Close(); err != nil {
+		return err
 	}
 	pv := f.values
 	if pv == nil {
@@ -289,13 +307,48 @@ func (w *FileWriter) closeFile(f *openFile) error {
 		Path: encodePath(f.name), PartitionValues: pv, Size: f.pw.Size(),
 		ModificationTime: w.table.opts.Now().UnixMilli(), DataChange: true, Stats: w.stats.json(w.data, f.pw.Stats(), f.rows),
 	}
-	if o := w.opts.Observer; o != nil {
-		if err := o.Closed(w.ctx, add); err != nil {
-			return err
-		}
+	select {
+	case w.syncing <- struct{}{}:
+	case <-w.ctx.Done():
+		return w.ctx.Err()
 	}
-	w.adds = append(w.adds, add)
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		err := w.finishFile(f, add)
+		w.mu.Lock()
+		if err != nil {
+			w.bgErr = cmp.Or(w.bgErr, err)
+		} else {
+			w.adds = append(w.adds, add)
+		}
+		w.mu.Unlock()
+		<-w.syncing
+	}()
 	return nil
+}
+
+// finishFile publishes the file of add durably and tells the observer; on
+// failure the file is discarded.
+func (w *FileWriter) finishFile(f *openFile, add *Add) error {
+	o := w.opts.Observer
+	if err := f.up.Close(); err != nil {
+		if o != nil {
+			o.Discarded(add.Path)
+		}
+		return fmt.Errorf("write data file %s: %w", f.name, err)
+	}
+	if o != nil {
+		return o.Closed(w.ctx, add)
+	}
+	return nil
+}
+
+// syncErr returns the first error of a file made durable in the background.
+func (w *FileWriter) syncErr() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.bgErr
 }
 
 // Close finishes every open file and returns their add actions, sorted by path.
@@ -309,19 +362,30 @@ func (w *FileWriter) Close() ([]*Add, error) {
 	}
 	slices.Sort(dirs)
 	for _, d := range dirs {
-		if err := w.closeFile(w.open[d]); err != nil {
+		f := w.open[d]
+		delete(w.open, d)
+		if err := w.closeFile(f); err != nil {
+			f.up.Abort()
+			if o := w.opts.Observer; o != nil {
+				o.Discarded(encodePath(f.name))
+			}
 			w.err = err
 			w.Abort()
 			return nil, err
 		}
-		delete(w.open, d)
+	}
+	w.wg.Wait()
+	if err := w.syncErr(); err != nil {
+		w.err = err
+		return nil, err
 	}
 	slices.SortFunc(w.adds, func(a, b *Add) int { return strings.Compare(a.Path, b.Path) })
 	return w.adds, nil
 }
 
-// Abort discards files still being written. Files already closed stay on
-// storage but are never referenced by the log (VACUUM removes them).
+// Abort discards files still being written and waits for those being made
+// durable. Files already closed stay on storage but are never referenced by
+// the log (VACUUM removes them).
 func (w *FileWriter) Abort() {
 	for d, f := range w.open {
 		f.up.Abort()
@@ -330,4 +394,5 @@ func (w *FileWriter) Abort() {
 		}
 		delete(w.open, d)
 	}
+	w.wg.Wait()
 }

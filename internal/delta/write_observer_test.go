@@ -5,14 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/storage/faultstore"
+	"github.com/ecomm-lakehouse/lakehouse/internal/storage/local"
 )
 
 // recorder is a FileObserver that keeps what it was told.
 type recorder struct {
 	rows      map[string][]string // path → ids in the order reported
+	mu        sync.Mutex          // Closed and Discarded run on other goroutines
 	closed    []*Add
 	discarded []string
 	fail      error
@@ -25,11 +32,17 @@ func (r *recorder) Rows(path string, b *column.Batch, start, end int) {
 }
 
 func (r *recorder) Closed(ctx context.Context, a *Add) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.closed = append(r.closed, a)
 	return r.fail
 }
 
-func (r *recorder) Discarded(path string) { r.discarded = append(r.discarded, path) }
+func (r *recorder) Discarded(path string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.discarded = append(r.discarded, path)
+}
 
 // The observer hears, per data file and in row order, exactly the rows the
 // file holds, across partitions and file rolls, and each file's add before
@@ -108,5 +121,54 @@ func TestFileObserver(t *testing.T) {
 	}
 	if _, err := w.Close(); err == nil || err.Error() != fmt.Sprint(rec3.fail) {
 		t.Errorf("Close with a failing observer: %v", err)
+	}
+}
+
+// A file rolled over is published while the next one is written; when that
+// publish fails, the error (with its cause) fails the writer, the observer
+// hears the file discarded, and no add is returned.
+func TestFileWriterBackgroundPublishFails(t *testing.T) {
+	ctx := context.Background()
+	inner, err := local.New(t.TempDir(), local.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fst := faultstore.New(inner)
+	s, err := Open(fst, Options{}).Create(ctx, CreateOptions{Name: "events", Schema: eventsSchema()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fst.Inject(faultstore.Rule{Ops: []faultstore.Op{faultstore.OpClose}, Name: "part-00000-*", Nth: 1, Err: faultstore.ENOSPC("publish")})
+	rec := &recorder{rows: map[string][]string{}}
+	w, err := s.NewFileWriter(ctx, WriteOptions{TargetFileRows: 2, Observer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var werr error
+	for i := 0; i < 6 && werr == nil; i++ {
+		werr = w.Write(eventsBatch(s.Schema(), 1, fmt.Sprint("a", i), fmt.Sprint("b", i)))
+	}
+	adds, err := w.Close()
+	if werr != nil {
+		err = werr // the failure surfaced at a later Write
+	}
+	if !errors.Is(err, syscall.ENOSPC) || adds != nil {
+		t.Fatalf("Close after a failed publish: %d adds, %v", len(adds), err)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.discarded) == 0 || !strings.HasPrefix(rec.discarded[0], "part-00000-") {
+		t.Errorf("discarded %v, want part-00000-… first", rec.discarded)
+	}
+	for _, a := range rec.closed {
+		if a.Path == rec.discarded[0] {
+			t.Errorf("%s reported both closed and discarded", a.Path)
+		}
+	}
+	// Nothing runs on after the writer has returned: the store's log is final.
+	n := len(fst.Log())
+	time.Sleep(10 * time.Millisecond)
+	if m := len(fst.Log()); m != n {
+		t.Errorf("%d storage operations after Close returned", m-n)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 
@@ -130,8 +131,9 @@ func (x *Index) Remove(ctx context.Context, removed []*delta.Add) {
 type EntryFunc func(b *column.Batch, r int, dst []byte)
 
 // Writer returns a delta.FileObserver that streams the index of every file
-// one FileWriter writes, with entries from entry. Like the FileWriter, it is
-// used by one goroutine at a time. ctx governs the index writes.
+// one FileWriter writes, with entries from entry. Like the FileWriter's
+// observer it follows that writer's concurrency: Rows from one goroutine at
+// a time, Closed and Discarded from others. ctx governs the index writes.
 func (x *Index) Writer(ctx context.Context, entry EntryFunc) delta.FileObserver {
 	return &writer{ctx: ctx, x: x, entry: entry, files: map[string]*file{}, e: make([]byte, x.width)}
 }
@@ -140,8 +142,19 @@ type writer struct {
 	ctx   context.Context
 	x     *Index
 	entry EntryFunc
-	files map[string]*file
-	e     []byte
+	e     []byte // Rows' scratch entry
+
+	mu    sync.Mutex
+	files map[string]*file // a file's own fields belong to Rows until Closed
+}
+
+// take removes and returns the index being written for path.
+func (w *writer) take(path string) *file {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f := w.files[path]
+	delete(w.files, path)
+	return f
 }
 
 type file struct {
@@ -160,14 +173,18 @@ func (f *file) write(p []byte) {
 }
 
 func (w *writer) Rows(path string, b *column.Batch, start, end int) {
+	w.mu.Lock()
 	f, ok := w.files[path]
+	w.mu.Unlock()
 	if !ok {
 		f = &file{sum: xxh3.New()}
 		f.up, f.err = w.x.store.Create(w.ctx, w.x.Name(path))
 		if f.err == nil {
 			f.buf = bufio.NewWriterSize(f.up, 64<<10)
 		}
+		w.mu.Lock()
 		w.files[path] = f
+		w.mu.Unlock()
 		f.write([]byte(magic))
 	}
 	for r := start; r < end; r++ {
@@ -178,8 +195,7 @@ func (w *writer) Rows(path string, b *column.Batch, start, end int) {
 }
 
 func (w *writer) Closed(ctx context.Context, a *delta.Add) error {
-	f := w.files[a.Path]
-	delete(w.files, a.Path)
+	f := w.take(a.Path)
 	if f == nil {
 		return nil // a file of no rows is never written
 	}
@@ -208,10 +224,9 @@ func (w *writer) Closed(ctx context.Context, a *delta.Add) error {
 }
 
 func (w *writer) Discarded(path string) {
-	if f := w.files[path]; f != nil && f.up != nil {
+	if f := w.take(path); f != nil && f.up != nil {
 		f.up.Abort()
 	}
-	delete(w.files, path)
 }
 
 // Rewrite replaces the entries of a's index by edit's changes under a valid
