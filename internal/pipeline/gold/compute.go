@@ -53,9 +53,47 @@ type Day struct {
 	Date      int64
 	Funnel    Funnel
 	Revenue   []Revenue     // sorted by currency
-	Purchases *column.Batch // FactPurchasesSchema rows
+	Purchases *column.Batch // FactPurchasesSchema rows (ComputeDay only: the stage streams them to files)
 
-	appended bool // Purchases holds only the rows of silver files added since the fact table was built
+	appended bool         // the fact rows are only those of silver files added since the fact table was built
+	facts    []*delta.Add // the day's fact file, written by the stage
+	factRows int64
+}
+
+// factFlushRows is how many fact rows the stage gathers before handing them
+// to the day's file writer.
+const factFlushRows = 8192
+
+// factRows gathers a day's fact rows from silver purchase rows. With write
+// set it hands them on every factFlushRows rows, so that a day's facts are
+// never all held (the stage); without, they stay in b (ComputeDay). A nil
+// *factRows drops them (the fact table needs no rewrite).
+type factRows struct {
+	b     *column.Batch
+	write func(*column.Batch) error
+	n     int64 // rows handed to write
+}
+
+func (f *factRows) add(silverRows *column.Batch) error {
+	if f == nil {
+		return nil
+	}
+	appendFacts(f.b, silverRows)
+	if f.b.Len() >= factFlushRows {
+		return f.flush()
+	}
+	return nil
+}
+
+// flush hands the gathered rows to write.
+func (f *factRows) flush() error {
+	if f == nil || f.write == nil || f.b.Len() == 0 {
+		return nil
+	}
+	f.n += int64(f.b.Len())
+	err := f.write(f.b)
+	f.b.Reset()
+	return err
 }
 
 // revenueOf returns price × quantity in cents, or false when it does not
@@ -120,25 +158,27 @@ func ComputeDay(ctx context.Context, silver *delta.Snapshot, date int64) (*Day, 
 	for i := range sessions {
 		day.Funnel.Sessions[i] = int64(sessions[i].Len())
 	}
-	if err := computePurchases(ctx, silver, day); err != nil {
+	if err := computePurchases(ctx, silver, day, &factRows{b: day.Purchases}); err != nil {
 		return nil, err
 	}
 	return day, nil
 }
 
-// computePurchases fills the day's fact rows and revenue per currency from
-// every purchase row of the day.
-func computePurchases(ctx context.Context, silver *delta.Snapshot, day *Day) error {
+// computePurchases gives facts the day's fact rows and computes its revenue
+// per currency, from every purchase row of the day.
+func computePurchases(ctx context.Context, silver *delta.Snapshot, day *Day, facts *factRows) error {
 	sc, err := purchaseScan(silver, day.Date, nil)
 	if err != nil {
 		return err
 	}
 	rev := revenueAcc{}
 	err = sc.Each(ctx, func(b *column.Batch) error {
-		appendFacts(day.Purchases, b)
 		rev.add(b)
-		return nil
+		return facts.add(b)
 	})
+	if err == nil {
+		err = facts.flush()
+	}
 	if err != nil {
 		return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(day.Date), err)
 	}
@@ -146,11 +186,11 @@ func computePurchases(ctx context.Context, silver *delta.Snapshot, day *Day) err
 	return nil
 }
 
-// appendPurchases fills the day's fact rows from the purchase rows of the
-// silver files added (files that hold no purchase are skipped by their
-// statistics), and its revenue from every purchase row of the day, reading
-// only the four columns revenue needs.
-func appendPurchases(ctx context.Context, silver *delta.Snapshot, day *Day, added []*delta.Add) error {
+// appendPurchases gives facts the fact rows of the silver files added (files
+// that hold no purchase are skipped by their statistics), and computes the
+// day's revenue from every purchase row of the day, reading only the four
+// columns revenue needs.
+func appendPurchases(ctx context.Context, silver *delta.Snapshot, day *Day, added []*delta.Add, facts *factRows) error {
 	date := day.Date
 	rs, err := purchaseScan(silver, date, []string{"order_id", "currency", "quantity", "price"})
 	if err != nil {
@@ -173,9 +213,12 @@ func appendPurchases(ctx context.Context, silver *delta.Snapshot, day *Day, adde
 		if !withPurchases[a.Path] {
 			continue
 		}
-		if err := fs.ReadFile(ctx, a, func(b *column.Batch) error { appendFacts(day.Purchases, b); return nil }); err != nil {
+		if err := fs.ReadFile(ctx, a, facts.add); err != nil {
 			return fmt.Errorf("read silver purchases %s: %w", delta.FormatDate(date), err)
 		}
+	}
+	if err := facts.flush(); err != nil {
+		return fmt.Errorf("write fact rows %s: %w", delta.FormatDate(date), err)
 	}
 	return nil
 }

@@ -138,8 +138,9 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	var purchasing sync.WaitGroup
 	var purchasesFailed atomic.Bool
 	purchasing.Add(len(dates))
+	writeFactsNow := factFrom < target
 	for i, d := range dates {
-		day := &Day{Date: d, Purchases: column.NewBatch(pipeline.FactPurchasesSchema, 1024)}
+		day := &Day{Date: d}
 		days[i] = day
 		eg.Go(func() error {
 			f, inc, err := computeFunnel(ectx, silver, states, loaded[i], changes, d)
@@ -154,13 +155,9 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 		})
 		eg.Go(func() error {
 			defer purchasing.Done()
-			var err error
-			if added, ok := factAppends(changes, factFrom, d); ok && factFiles[d] < MaxFactFilesPerDay {
-				day.appended = true
-				err = appendPurchases(ectx, silver, day, added)
-			} else {
-				err = computePurchases(ectx, silver, day)
-			}
+			added, ok := factAppends(changes, factFrom, d)
+			day.appended = ok && factFiles[d] < MaxFactFilesPerDay
+			err := purchaseDay(ectx, silver, factSnap, day, added, writeFactsNow)
 			if err != nil {
 				purchasesFailed.Store(true)
 			}
@@ -209,6 +206,40 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	return res, nil
 }
 
+// purchaseDay computes a day's revenue and, with writeFacts, streams its fact
+// rows (all of them, or those of the silver files added when day.appended)
+// into a new file of the fact table, whose add it keeps for writePurchases
+// to commit. A day's facts are thus never all in memory.
+func purchaseDay(ctx context.Context, silver, factSnap *delta.Snapshot, day *Day, added []*delta.Add, writeFacts bool) error {
+	var facts *factRows
+	var fw *delta.FileWriter
+	if writeFacts {
+		var err error
+		if fw, err = factSnap.NewFileWriter(ctx, writeOptions); err != nil {
+			return err
+		}
+		facts = &factRows{b: column.NewBatch(pipeline.FactPurchasesSchema, factFlushRows), write: fw.Write}
+	}
+	var err error
+	if day.appended {
+		err = appendPurchases(ctx, silver, day, added, facts)
+	} else {
+		err = computePurchases(ctx, silver, day, facts)
+	}
+	if fw == nil {
+		return err
+	}
+	if err != nil {
+		fw.Abort()
+		return err
+	}
+	if day.facts, err = fw.Close(); err != nil {
+		return fmt.Errorf("write %s %s: %w", pipeline.FactPurchases, delta.FormatDate(day.Date), err)
+	}
+	day.factRows = facts.n
+	return nil
+}
+
 // writePurchases writes what the days' purchases give: gold_fact_purchases
 // (the rows of appended days added, the partitions of the other affected
 // days replaced, in one commit) and the revenue mart (a row per date and
@@ -218,17 +249,17 @@ func writePurchases(ctx context.Context, snaps map[string]*delta.Snapshot, dates
 	res.Versions = map[string]int64{}
 	if factFrom < target {
 		var replaced []int64
-		batches := make([]*column.Batch, 0, len(days))
+		var adds []*delta.Add
 		for _, d := range days {
-			res.FactRows += int64(d.Purchases.Len())
-			batches = append(batches, d.Purchases)
+			res.FactRows += d.factRows
+			adds = append(adds, d.facts...)
 			if d.appended {
 				res.FactDatesAppended++
 			} else {
 				replaced = append(replaced, d.Date)
 			}
 		}
-		v, err := writeFacts(ctx, snaps[pipeline.FactPurchases], dates, replaced, batches, target)
+		v, err := writeFacts(ctx, snaps[pipeline.FactPurchases], dates, replaced, adds, target)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", pipeline.FactPurchases, err)
 		}
@@ -291,11 +322,7 @@ func factAppends(changes *funnelChanges, factFrom, date int64) ([]*delta.Add, bo
 // writeFacts commits the new fact rows: it removes the files of the replaced
 // dates and adds the files of batches, recording the silver version. A
 // concurrent commit touching any affected date makes it fail with a conflict.
-func writeFacts(ctx context.Context, s *delta.Snapshot, dates, replaced []int64, batches []*column.Batch, target int64) (int64, error) {
-	adds, err := s.WriteAll(ctx, delta.Batches(batches...), writeOptions)
-	if err != nil {
-		return 0, err
-	}
+func writeFacts(ctx context.Context, s *delta.Snapshot, dates, replaced []int64, adds []*delta.Add, target int64) (int64, error) {
 	tx := s.NewTransaction("WRITE")
 	if err := tx.ReadPredicate(dateIn(dates)); err != nil {
 		return 0, err
