@@ -21,10 +21,16 @@ const (
 // (little-endian) that a string scanner must look at: '"', '\\', a control
 // byte < 0x20 or a non-ASCII byte. Higher bits may be false positives; the
 // lowest one is exact.
+//
+// A lane underflows (and so disturbs the lanes above it) only when its byte
+// is special: a quote or backslash is 0 after its xor, a control byte is
+// below 0x20. Up to the lowest special byte every subtraction is therefore
+// exact, and a lane whose top bit a subtraction sets because its byte is
+// non-ASCII is flagged by w anyway; no mask of the operands is needed.
 func stringSpecial(w uint64) uint64 {
 	q := w ^ (swarLo * '"')
 	s := w ^ (swarLo * '\\')
-	return ((q - swarLo) &^ q) | ((s - swarLo) &^ s) | ((w - swarLo*0x20) &^ w) | w
+	return (q - swarLo) | (s - swarLo) | (w - swarLo*0x20) | w
 }
 
 // scanString scans string content starting at i (just after the opening
