@@ -152,6 +152,14 @@ func (v *Vector) AppendBytes(b []byte) {
 	v.markValid()
 }
 
+// AppendWith appends the value that fill appends to the vector's data: a
+// producer writes it in place instead of into a buffer that is then copied.
+func (v *Vector) AppendWith(fill func(dst []byte) []byte) {
+	v.Data = fill(v.Data)
+	v.Offsets = append(v.Offsets, int32(len(v.Data)))
+	v.markValid()
+}
+
 // AppendString appends a string value.
 func (v *Vector) AppendString(s string) {
 	v.Data = append(v.Data, s...)

@@ -1,14 +1,16 @@
 package bronze
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
@@ -62,37 +64,65 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 	res := &GenerateResult{BatchID: uuid.NewString(), Manifest: gen.NewManifest()}
 	ingestTS := now().UnixMicro()
 	pw := newParallelWriter(ctx, snap, idindex.Bronze(wh.Root(), snap), workers)
-	meta := newLineMeta(ingestTS, pipeline.SourceGenerate, res.BatchID) // emit runs on one goroutine
-	err = gen.GenerateChunks(ctx, g, workers, func(_ int, data []byte, m gen.Manifest) error {
-		res.Manifest.Merge(m)
-		res.Bytes += int64(len(data))
-		for len(data) > 0 {
-			b, err := pw.batch()
-			if err != nil {
+	manifests := make([]gen.Manifest, g.NumChunks())
+	var nextChunk, rows, ndjsonBytes atomic.Int64
+	var eg errgroup.Group
+	for range workers {
+		eg.Go(func() error {
+			// Each goroutine generates whole chunks straight into bronze
+			// batches (no NDJSON buffer to split and copy), a batch
+			// running on across chunks.
+			meta := newLineMeta(ingestTS, pipeline.SourceGenerate, res.BatchID)
+			var b *column.Batch
+			send := func() error {
+				raw := b.Cols[0]
+				rows.Add(int64(raw.Len))
+				ndjsonBytes.Add(int64(len(raw.Data) + raw.Len)) // as NDJSON: a newline a line
+				meta.fill(b)
+				err := pw.send(b)
+				b = nil
 				return err
 			}
-			for !full(b) && len(data) > 0 {
-				i := bytes.IndexByte(data, '\n')
-				var line []byte
-				if i < 0 {
-					line, data = data, nil
-				} else {
-					line, data = data[:i], data[i+1:]
+			for {
+				i := int(nextChunk.Add(1) - 1)
+				if i >= len(manifests) {
+					break
 				}
-				appendLine(b, line)
-				res.Rows++
+				c := g.Chunk(i)
+				line := func(dst []byte) []byte { dst, _ = c.AppendLine(dst); return dst }
+				for !c.Done() {
+					if b == nil {
+						var err error
+						if b, err = pw.batch(); err != nil {
+							return err
+						}
+					}
+					for !full(b) && !c.Done() {
+						b.Cols[0].AppendWith(line)
+					}
+					if full(b) {
+						if err := send(); err != nil {
+							return err
+						}
+					}
+				}
+				manifests[i] = c.Manifest()
 			}
-			meta.fill(b)
-			if err := pw.send(b); err != nil {
-				return err
+			if b != nil {
+				return send()
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
+	err = eg.Wait()
 	if err != nil {
 		pw.fail()
 		return nil, fmt.Errorf("generate: %w", err)
 	}
+	for _, m := range manifests {
+		res.Manifest.Merge(m)
+	}
+	res.Rows, res.Bytes = rows.Load(), ndjsonBytes.Load()
 	adds, err := pw.close()
 	if err != nil {
 		return nil, err
