@@ -46,6 +46,21 @@ func appendHybrid[T uint8 | uint32](dst []byte, vals []T, bitWidth int) []byte {
 		}
 		packGroups++
 		dst[packStart] = byte(packGroups<<1 | 1)
+		if i+8 <= n && bitWidth <= 8 {
+			// A whole group fits a word: 8 values of w bits are w bytes.
+			// (The shifts are below 64; &63 spares their range checks.)
+			v := vals[i : i+8 : i+8]
+			w := uint(bitWidth)
+			acc := uint64(v[0]) | uint64(v[1])<<(w&63) | uint64(v[2])<<(2*w&63) | uint64(v[3])<<(3*w&63) |
+				uint64(v[4])<<(4*w&63) | uint64(v[5])<<(5*w&63) | uint64(v[6])<<(6*w&63) | uint64(v[7])<<(7*w&63)
+			at := len(dst)
+			dst = binary.LittleEndian.AppendUint64(dst, acc)[:at+bitWidth]
+			i += 8
+			if i >= n {
+				break
+			}
+			continue
+		}
 		var acc uint64
 		bits := 0
 		for k := i; k < i+8; k++ {

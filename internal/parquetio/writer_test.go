@@ -27,7 +27,7 @@ import (
 // limits, and value shapes that give RLE runs, bit-packed runs and both.
 func TestAppendHybridDecodes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, width := range []int{1, 2, 3, 7, 8, 9, 16, 17, 31, 32} {
+	for _, width := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 31, 32} {
 		mask := uint32(1<<width - 1)
 		for _, n := range []int{1, 7, 8, 9, 63, 64, 65, 504, 505, 1000, 5000} {
 			for _, shape := range []string{"random", "runs", "constant", "alternating"} {
@@ -774,4 +774,22 @@ func TestWriterCodedVectorsWriteTheSameFile(t *testing.T) {
 	if got := readAll(t, codedFile.Bytes()); len(got) != rows || got[5][0] != "low-5" || got[3][1] != nil {
 		t.Fatalf("read %d rows back; row 5 %v, row 3 %v", len(got), got[5], got[3])
 	}
+}
+
+// BenchmarkAppendHybrid encodes dictionary indices (7 bits) and definition
+// levels (1 bit, a null every 7 rows) of one silver row group's size.
+func BenchmarkAppendHybrid(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	idx := make([]uint32, 1<<15)
+	levels := make([]uint8, 1<<15)
+	for i := range idx {
+		idx[i] = rng.Uint32() & 127
+		levels[i] = uint8(min(1, i%7))
+	}
+	var dst []byte
+	for b.Loop() {
+		dst = appendHybrid(dst[:0], idx, 7)
+		dst = appendHybrid(dst, levels, 1)
+	}
+	b.ReportMetric(float64(2*len(idx))*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }
