@@ -157,15 +157,11 @@ func appendUnescaped(dst, s []byte) []byte {
 
 func isSurrogate(r rune) bool { return r >= 0xD800 && r <= 0xDFFF }
 
-// skipWS skips JSON whitespace (space, tab, CR, LF).
+// skipWS skips JSON whitespace (space, tab, CR, LF). A byte above ' ',
+// the usual case between tokens, is told apart with one comparison.
 func skipWS(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
 	}
 	return i
 }
