@@ -112,10 +112,35 @@ func (c *ChunkWriter) Fill(dst []byte, maxLines int) ([]byte, int) {
 	return dst, k
 }
 
-// next produces one line. A due re-send goes first (and must, once as many
-// are pending as slots remain); otherwise the slot is invalid, malformed or
-// a valid event, and a valid event may schedule re-sends of itself.
+// AppendLineID appends the next line like AppendLine and, when it is a
+// valid event (or a re-send of one), returns its event_id as a subslice of
+// out: such a line starts with {"event_id":"<id>", its only event_id,
+// without escapes, so a parser reads that very id. id is nil for an
+// invalid or malformed line, and both are nil once the chunk is done.
+func (c *ChunkWriter) AppendLineID(dst []byte) (out, id []byte) {
+	if c.slot >= c.n {
+		return dst, nil
+	}
+	start := len(dst)
+	out, valid := c.nextLine(dst)
+	if valid {
+		at := start + len(headerID)
+		id = out[at : at+36 : at+36]
+	}
+	return out, id
+}
+
+// next produces one line.
 func (c *ChunkWriter) next(dst []byte) []byte {
+	dst, _ = c.nextLine(dst)
+	return dst
+}
+
+// nextLine produces one line and reports whether it is a valid event. A
+// due re-send goes first (and must, once as many are pending as slots
+// remain); otherwise the slot is invalid, malformed or a valid event, and a
+// valid event may schedule re-sends of itself.
+func (c *ChunkWriter) nextLine(dst []byte) ([]byte, bool) {
 	s := c.slot
 	c.slot++
 	if pending := len(c.dups) - c.dupHead; pending > 0 {
@@ -128,17 +153,17 @@ func (c *ChunkWriter) next(dst []byte) []byte {
 				c.dups, c.dupHead = c.dups[:0], 0
 			}
 			c.t.dups++
-			return dst
+			return dst, true // only valid events are re-sent
 		}
 	}
 	g := c.g
 	if g.pInvalid|g.pMalformed != 0 {
 		u := c.r.next() >> 11
 		if u < g.pInvalid {
-			return c.appendInvalid(dst)
+			return c.appendInvalid(dst), false
 		}
 		if u-g.pInvalid < g.pMalformed {
-			return c.appendMalformed(dst)
+			return c.appendMalformed(dst), false
 		}
 	}
 	start := len(dst)
@@ -146,7 +171,7 @@ func (c *ChunkWriter) next(dst []byte) []byte {
 	if g.dupWhole > 0 || g.pDupFrac > 0 {
 		c.spawn(dst[start:])
 	}
-	return dst
+	return dst, true
 }
 
 func (c *ChunkWriter) appendValid(dst []byte) []byte {

@@ -394,3 +394,41 @@ func appendHex(dst, b []byte) []byte {
 	}
 	return dst
 }
+
+// AppendLineID writes the lines Fill writes, and gives an event_id for
+// exactly the valid ones (re-sends included): the id a JSON decoder reads.
+func TestAppendLineIDMatchesTheLines(t *testing.T) {
+	cfg := testConfig(11, ChunkLines+5000)
+	cfg.DuplicateRate = 0.05
+	g := mustNew(t, cfg)
+	var line, filled []byte
+	var valid, invalid int
+	for i := range g.NumChunks() {
+		a, b := g.Chunk(i), g.Chunk(i)
+		for !a.Done() {
+			var id []byte
+			line, id = a.AppendLineID(line[:0])
+			filled, _ = b.Fill(filled[:0], 1)
+			if string(line)+"\n" != string(filled) {
+				t.Fatalf("chunk %d: AppendLineID wrote %q, Fill %q", i, line, filled)
+			}
+			reason, rec := contractReason(line)
+			switch {
+			case (reason == "") != (id != nil):
+				t.Fatalf("line %q (reason %q): id %q", line, reason, id)
+			case id != nil && rec.str("event_id") != string(id):
+				t.Fatalf("line %q: id %q, the decoder reads %q", line, id, rec.str("event_id"))
+			case id != nil:
+				valid++
+			default:
+				invalid++
+			}
+		}
+		if _, id := a.AppendLineID(nil); id != nil || !b.Done() {
+			t.Fatalf("chunk %d: lines after the end", i)
+		}
+	}
+	if valid == 0 || invalid == 0 {
+		t.Errorf("%d valid and %d invalid lines: want both", valid, invalid)
+	}
+}

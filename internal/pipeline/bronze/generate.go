@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/ecomm-lakehouse/lakehouse/internal/column"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
@@ -73,12 +73,16 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 			// batches (no NDJSON buffer to split and copy), a batch
 			// running on across chunks.
 			meta := newLineMeta(ingestTS, pipeline.SourceGenerate, res.BatchID)
-			var b *column.Batch
+			// A valid line's index key is its known event_id's hash; the
+			// others are read as ingest reads them (idindex.LineKey).
+			p := event.NewParser(event.ParserOptions{})
+			var ev event.Event
+			var b *keyedBatch
 			send := func() error {
 				raw := b.Cols[0]
 				rows.Add(int64(raw.Len))
 				ndjsonBytes.Add(int64(len(raw.Data) + raw.Len)) // as NDJSON: a newline a line
-				meta.fill(b)
+				meta.fill(b.Batch)
 				err := pw.send(b)
 				b = nil
 				return err
@@ -89,7 +93,18 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 					break
 				}
 				c := g.Chunk(i)
-				line := func(dst []byte) []byte { dst, _ = c.AppendLine(dst); return dst }
+				line := func(dst []byte) []byte {
+					start := len(dst)
+					dst, id := c.AppendLineID(dst)
+					var k idindex.Key
+					if id != nil {
+						k = idindex.Hash(id)
+					} else {
+						k, _ = idindex.LineKey(p, &ev, dst[start:])
+					}
+					b.keys = append(b.keys, k)
+					return dst
+				}
 				for !c.Done() {
 					if b == nil {
 						var err error
@@ -97,10 +112,10 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 							return err
 						}
 					}
-					for !full(b) && !c.Done() {
+					for !full(b.Batch) && !c.Done() {
 						b.Cols[0].AppendWith(line)
 					}
-					if full(b) {
+					if full(b.Batch) {
 						if err := send(); err != nil {
 							return err
 						}

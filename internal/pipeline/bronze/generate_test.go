@@ -10,9 +10,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/event"
 	"github.com/ecomm-lakehouse/lakehouse/internal/gen"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/bronze"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/pipelinetest"
 )
 
@@ -73,5 +75,35 @@ func TestGenerateWritesTheGeneratorsLines(t *testing.T) {
 	}
 	if len(ts) != 1 {
 		t.Errorf("%d distinct ingest_ts values, want 1", len(ts))
+	}
+
+	// Each file's event_id index holds, row by row, the key ingest would
+	// compute from the line (idindex.LineKey), though generate_bronze
+	// takes the valid lines' keys from the generator.
+	x := idindex.Bronze(wh.Root(), s)
+	p := event.NewParser(event.ParserOptions{})
+	var ev event.Event
+	var buf []byte
+	for _, a := range s.Files() {
+		entries, err := x.Load(ctx, a, &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row := 0
+		if err := sc.ReadFile(ctx, a, func(b *batchT) error {
+			for r := 0; r < b.Len(); r++ {
+				want, _ := idindex.LineKey(p, &ev, b.Cols[0].Bytes(r))
+				if got := entries[row*idindex.BronzeWidth : (row+1)*idindex.BronzeWidth]; string(got) != string(want[:]) {
+					t.Fatalf("%s row %d (%s): index key %x, want %x", a.Path, row, b.Cols[0].Bytes(r), got, want)
+				}
+				row++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if row*idindex.BronzeWidth != len(entries) {
+			t.Errorf("%s: %d rows, %d index entries", a.Path, row, len(entries)/idindex.BronzeWidth)
+		}
 	}
 }

@@ -196,7 +196,7 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.In
 		}
 	}
 	// The file outlives ctx (the workers' group, done before the closers).
-	fw, err := snap.NewFileWriter(fileCtx, writeOptions(fileCtx, x))
+	fw, err := snap.NewFileWriter(fileCtx, writeOptions(fileCtx, x, idindex.LineEntries(0)))
 	if err != nil {
 		return err
 	}

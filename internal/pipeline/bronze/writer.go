@@ -36,9 +36,12 @@ func full(b *column.Batch) bool {
 // Beside each file goes its event_id index (internal/pipeline/idindex), for
 // bronze_to_silver's first pass: the key of each line, which the write
 // computes while the line is in the cache.
-func writeOptions(ctx context.Context, x *idindex.Index) delta.WriteOptions {
+//
+// entry gives each row's index entry: idindex.LineEntries reads it from the
+// line; generate_bronze's producers know it already (keyedBatch).
+func writeOptions(ctx context.Context, x *idindex.Index, entry idindex.EntryFunc) delta.WriteOptions {
 	return delta.WriteOptions{
-		Observer:       x.Writer(ctx, idindex.LineEntries(0)),
+		Observer:       x.Writer(ctx, entry),
 		TargetFileRows: 1 << 20,
 		Parquet: parquetio.WriterOptions{
 			RowGroupRows:  1 << 17,
@@ -53,11 +56,24 @@ func writeOptions(ctx context.Context, x *idindex.Index) delta.WriteOptions {
 	}
 }
 
-// parallelWriter writes bronze batches on several goroutines, each with its
-// own data files, and collects the add actions.
+// keyedBatch is a bronze batch with the event_id index key of each of its
+// rows, computed by whoever filled it.
+type keyedBatch struct {
+	*column.Batch
+	keys []idindex.Key
+}
+
+// reset empties the batch and its keys.
+func (b *keyedBatch) reset() {
+	b.Reset()
+	b.keys = b.keys[:0]
+}
+
+// parallelWriter writes keyed bronze batches on several goroutines, each
+// with its own data files, and collects the add actions.
 type parallelWriter struct {
-	in   chan *column.Batch
-	free chan *column.Batch
+	in   chan *keyedBatch
+	free chan *keyedBatch
 	eg   *errgroup.Group
 	ctx  context.Context
 	mu   sync.Mutex
@@ -70,21 +86,30 @@ func (w *parallelWriter) closeInput() { w.once.Do(func() { close(w.in) }) }
 func newParallelWriter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, workers int) *parallelWriter {
 	workers = max(1, workers)
 	eg, ctx := errgroup.WithContext(ctx)
-	w := &parallelWriter{in: make(chan *column.Batch, workers), free: make(chan *column.Batch, 2*workers+1), eg: eg, ctx: ctx}
+	w := &parallelWriter{in: make(chan *keyedBatch, workers), free: make(chan *keyedBatch, 2*workers+1), eg: eg, ctx: ctx}
 	for range cap(w.free) {
-		w.free <- column.NewBatch(pipeline.BronzeSchema, BatchRows)
+		w.free <- &keyedBatch{Batch: column.NewBatch(pipeline.BronzeSchema, BatchRows)}
 	}
 	for range workers {
 		eg.Go(func() error {
-			fw, err := snap.NewFileWriter(ctx, writeOptions(ctx, x))
+			// The file writer reports a batch's rows to the index while
+			// it writes them: cur is that batch.
+			var cur *keyedBatch
+			entry := func(b *column.Batch, r int, dst []byte) { copy(dst, cur.keys[r][:]) }
+			fw, err := snap.NewFileWriter(ctx, writeOptions(ctx, x, entry))
 			if err != nil {
 				return err
 			}
 			for b := range w.in {
-				if err := fw.Write(b); err != nil {
+				if len(b.keys) != b.Len() {
+					fw.Abort()
+					return fmt.Errorf("bronze batch of %d rows with %d index keys", b.Len(), len(b.keys))
+				}
+				cur = b
+				if err := fw.Write(b.Batch); err != nil {
 					return err
 				}
-				b.Reset()
+				b.reset()
 				w.free <- b
 			}
 			if err := ctx.Err(); err != nil {
@@ -105,7 +130,7 @@ func newParallelWriter(ctx context.Context, snap *delta.Snapshot, x *idindex.Ind
 }
 
 // batch returns an empty batch to fill (blocking while all are in flight).
-func (w *parallelWriter) batch() (*column.Batch, error) {
+func (w *parallelWriter) batch() (*keyedBatch, error) {
 	select {
 	case b := <-w.free:
 		return b, nil
@@ -114,8 +139,8 @@ func (w *parallelWriter) batch() (*column.Batch, error) {
 	}
 }
 
-// send hands a filled batch to the writers.
-func (w *parallelWriter) send(b *column.Batch) error {
+// send hands a filled batch, with a key a row, to the writers.
+func (w *parallelWriter) send(b *keyedBatch) error {
 	if b.Len() == 0 {
 		w.free <- b
 		return nil
