@@ -100,8 +100,9 @@ func (p *Parser) scan(b []byte) bool {
 		f, keyEnd := numFields, -1
 		if guess < numFields && i+17 <= n {
 			k := &keyWords[guess]
-			if (binary.LittleEndian.Uint64(b[i+1:])^k.lo)&k.loMask == 0 &&
-				(binary.LittleEndian.Uint64(b[i+9:])^k.hi)&k.hiMask == 0 {
+			w := b[i+1 : i+17 : i+17]
+			if (binary.LittleEndian.Uint64(w)^k.lo)&k.loMask == 0 &&
+				(binary.LittleEndian.Uint64(w[8:])^k.hi)&k.hiMask == 0 {
 				f, keyEnd = guess, i+k.len
 			}
 		}
@@ -268,12 +269,16 @@ const (
 	wrongType                 // invalid_type
 )
 
-// slot returns where field f is in the line; kind is kindAbsent if it is not.
-func (p *Parser) slot(f Field) slot {
+// absent is the slot of a field the line does not hold. Never written.
+var absent slot
+
+// slot returns where field f is in the line; kind is kindAbsent if it is
+// not. The slot is read-only.
+func (p *Parser) slot(f Field) *slot {
 	if p.seen&(1<<f) == 0 {
-		return slot{}
+		return &absent
 	}
-	return p.slots[f]
+	return &p.slots[f]
 }
 
 // str returns the decoded value of a string field and how it stands.
