@@ -121,11 +121,16 @@ func (p *Parser) scan(b []byte) bool {
 		if f < numFields {
 			guess = f + 1
 		}
-		i = skipWS(b, keyEnd+1)
-		if i >= n || b[i] != ':' {
-			return false
+		// Compact JSON, the usual case, has no whitespace to skip: look
+		// for it only where a token is not where it would be.
+		if i = keyEnd + 1; i >= n || b[i] != ':' {
+			if i = skipWS(b, i); i >= n || b[i] != ':' {
+				return false
+			}
 		}
-		i = skipWS(b, i+1)
+		if i++; i < n && b[i] <= ' ' {
+			i = skipWS(b, i)
+		}
 		if i >= n {
 			return false
 		}
@@ -171,13 +176,17 @@ func (p *Parser) scan(b []byte) bool {
 			p.slots[f] = s
 			p.seen |= 1 << f
 		}
-		i = skipWS(b, i)
+		if i < n && b[i] <= ' ' {
+			i = skipWS(b, i)
+		}
 		if i >= n {
 			return false
 		}
 		switch b[i] {
 		case ',':
-			i = skipWS(b, i+1)
+			if i++; i < n && b[i] <= ' ' {
+				i = skipWS(b, i)
+			}
 		case '}':
 			return skipWS(b, i+1) == n
 		default:

@@ -39,12 +39,14 @@ func stringSpecial(w uint64) uint64 {
 func scanString(b []byte, i int) (end int, esc, ok bool) {
 	n := len(b)
 	for {
-		for i+8 <= n {
-			if m := stringSpecial(binary.LittleEndian.Uint64(b[i:])) & swarHi; m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
+		if i < n {
+			for rest := b[i:]; len(rest) >= 8; rest = rest[8:] {
+				if m := stringSpecial(binary.LittleEndian.Uint64(rest)) & swarHi; m != 0 {
+					i += bits.TrailingZeros64(m) >> 3
+					break
+				}
+				i += 8
 			}
-			i += 8
 		}
 		if i >= n {
 			return 0, false, false
