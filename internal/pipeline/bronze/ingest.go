@@ -13,9 +13,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
@@ -165,90 +167,200 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 		now = opts.Now
 	}
 	res := &IngestResult{BatchID: uuid.NewString()}
-	ingestTS := now().UnixMicro()
-	for len(files) > 0 {
-		// Next group: skip files already ingested, take files up to GroupBytes.
-		var group []string
-		var size int64
-		for len(files) > 0 && (len(group) == 0 || size < opts.GroupBytes) {
-			f := files[0]
-			files = files[1:]
-			if v, ok := snap.TxnVersion(AppID(f)); ok && v >= 1 {
-				fr := FileResult{Path: f, Skipped: true}
-				res.Files = append(res.Files, fr)
-				if opts.Progress != nil {
-					opts.Progress(fr)
-				}
-				continue
-			}
-			st, err := os.Stat(f)
-			if err != nil {
-				return res, fmt.Errorf("ingest: %w", err)
-			}
-			group = append(group, f)
-			size += st.Size()
-		}
-		if len(group) == 0 {
-			break
-		}
-		next, results, err := ingestGroup(ctx, snap, idindex.Bronze(wh.Root(), snap), group, ingestTS, res.BatchID, opts)
-		if err != nil {
-			return res, err
-		}
-		snap = next
-		res.Versions = append(res.Versions, next.Version())
-		for _, fr := range results {
-			res.Files = append(res.Files, fr)
-			res.Rows += fr.Rows
-			res.Bytes += fr.Bytes
-			if opts.Progress != nil {
-				opts.Progress(fr)
-			}
-		}
+	groups, err := planGroups(files, snap, opts.GroupBytes, opts.PieceBytes)
+	if err != nil {
+		return res, err
 	}
-	return res, nil
+	err = ingestGroups(ctx, snap, idindex.Bronze(wh.Root(), snap), groups, now().UnixMicro(), res, opts)
+	return res, err
 }
 
-func ingestGroup(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, group []string, ingestTS int64, batchID string, opts IngestOptions) (*delta.Snapshot, []FileResult, error) {
-	adds, results, err := writePieces(ctx, snap, x, group, ingestTS, batchID, opts)
-	if err != nil {
-		return nil, nil, err
+// report adds a file's result to res and tells opts.Progress.
+func (res *IngestResult) report(fr FileResult, opts IngestOptions) {
+	res.Files = append(res.Files, fr)
+	res.Rows += fr.Rows
+	res.Bytes += fr.Bytes
+	if opts.Progress != nil {
+		opts.Progress(fr)
 	}
-	for attempt := 0; ; attempt++ {
-		tx := snap.NewTransaction("WRITE")
-		tx.SetParameter("mode", "Append")
-		tx.SetParameter("ingest_batch_id", batchID)
-		tx.SetParameterJSON("sources", jsonStrings(group))
-		var rows int64
-		for _, fr := range results {
-			tx.SetTxn(AppID(fr.Path), 1)
-			rows += fr.Rows
+}
+
+// planGroups cuts files into groups of about groupBytes each, in input
+// order, skipping the files snap records as ingested, and splits each
+// group's files into pieces.
+func planGroups(files []string, snap *delta.Snapshot, groupBytes, pieceBytes int64) ([]*group, error) {
+	if pieceBytes <= 0 {
+		pieceBytes = PieceBytes
+	}
+	g := &group{}
+	var out []*group
+	var size int64
+	for _, f := range files {
+		g.order = append(g.order, f)
+		if v, ok := snap.TxnVersion(AppID(f)); ok && v >= 1 {
+			continue // skipped: already ingested
 		}
-		tx.Add(adds...)
-		tx.SetMetric("numFiles", int64(len(adds)))
-		tx.SetMetric("numOutputRows", rows)
-		next, err := tx.Commit(ctx)
-		if err == nil {
-			return next, results, nil
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
 		}
-		var ce *delta.ConflictError
-		if !errors.As(err, &ce) || ce.Kind != "ConcurrentTransaction" || attempt > 0 {
-			return nil, nil, fmt.Errorf("commit bronze: %w", err)
+		g.files = append(g.files, f)
+		if size += st.Size(); size >= groupBytes {
+			out, g, size = append(out, g), &group{}, 0
 		}
-		// Another process ingested some of these files at the same time:
-		// their rows must not land twice. Re-read and report it.
-		fresh, ferr := snap.Table().Snapshot(ctx)
-		if ferr != nil {
-			return nil, nil, fmt.Errorf("commit bronze: %w", err)
+	}
+	if len(g.order) > 0 {
+		out = append(out, g)
+	}
+	for i, g := range out {
+		g.index = i
+		pieces, err := planPieces(g.files, pieceBytes)
+		if err != nil {
+			return nil, err
 		}
-		var done []string
-		for _, fr := range results {
-			if v, ok := fresh.TxnVersion(AppID(fr.Path)); ok && v >= 1 {
-				done = append(done, fr.Path)
+		g.pieces, g.done = pieces, make(chan struct{})
+		g.left.Store(int64(len(pieces)))
+		for _, p := range pieces {
+			p.g = g
+		}
+		if len(pieces) == 0 {
+			close(g.done)
+		}
+	}
+	return out, nil
+}
+
+// ingestGroups writes the groups' pieces on opts.Workers goroutines, in
+// input order, and commits each group, in order, as soon as its pieces'
+// files are closed: the workers go on with the next group meanwhile, so
+// the cores do not wait at each commit.
+func ingestGroups(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, groups []*group, ingestTS int64, res *IngestResult, opts IngestOptions) error {
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// A failure in a group stops the groups after it (their contexts) but
+	// not those before it: they are still committed, as when the groups
+	// ran one after the other.
+	stop := make([]context.CancelFunc, len(groups))
+	for i, g := range groups {
+		g.ctx, stop[i] = context.WithCancel(pctx)
+	}
+	var failOnce sync.Once
+	fail := func(g *group) {
+		failOnce.Do(func() {
+			for _, s := range stop[g.index+1:] {
+				s()
+			}
+		})
+	}
+	var closers errgroup.Group
+	closers.SetLimit(max(1, opts.Workers)) // bounds the buffers of files being closed
+	next := make(chan *piece)
+	var workers sync.WaitGroup
+	workers.Go(func() {
+		defer close(next)
+		for _, g := range groups {
+			for _, p := range g.pieces {
+				select {
+				case next <- p:
+				case <-g.ctx.Done():
+					return
+				}
 			}
 		}
-		return nil, nil, fmt.Errorf("ingest: %d file(s) were ingested concurrently by another process (%s); nothing of this group was committed, run ingest again to add the rest", len(done), strings.Join(done, ", "))
+	})
+	base := snap // the workers' (the committer moves snap on)
+	for range max(1, opts.Workers) {
+		workers.Go(func() {
+			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
+			meta := newLineMeta(ingestTS, "", res.BatchID)
+			for p := range next {
+				meta.source = []byte(p.path)
+				if err := readPiece(p.g.ctx, pctx, base, x, p, b, &closers, meta, opts.MaxLineBytes); err != nil {
+					p.err = err
+					fail(p.g)
+					p.g.pieceClosed()
+				}
+			}
+		})
 	}
+	var err error
+	for _, g := range groups {
+		select {
+		case <-g.done:
+		case <-g.ctx.Done():
+		}
+		if err = g.closeErr(); err == nil {
+			err = g.ctx.Err() // a group before failed, or ctx ended
+		}
+		if err != nil {
+			break
+		}
+		var results []FileResult
+		if len(g.files) > 0 {
+			var committed *delta.Snapshot
+			if committed, err = commitGroup(ctx, snap, g, res.BatchID); err != nil {
+				break
+			}
+			snap = committed
+			res.Versions = append(res.Versions, snap.Version())
+			results = g.results()
+		}
+		// In input order: the files of the group and those skipped.
+		for _, path := range g.order {
+			if i := slices.Index(g.files, path); i >= 0 {
+				res.report(results[i], opts)
+			} else {
+				res.report(FileResult{Path: path, Skipped: true}, opts)
+			}
+		}
+	}
+	cancel() // stops the workers after a failure; a no-op otherwise
+	workers.Wait()
+	closers.Wait() // their errors are the pieces'
+	return err
+}
+
+// commitGroup commits the data files of the group's pieces, with a txn a
+// file, on snap.
+func commitGroup(ctx context.Context, snap *delta.Snapshot, g *group, batchID string) (*delta.Snapshot, error) {
+	var adds []*delta.Add
+	for _, p := range g.pieces {
+		adds = append(adds, p.adds...)
+	}
+	results := g.results()
+	tx := snap.NewTransaction("WRITE")
+	tx.SetParameter("mode", "Append")
+	tx.SetParameter("ingest_batch_id", batchID)
+	tx.SetParameterJSON("sources", jsonStrings(g.files))
+	var rows int64
+	for _, fr := range results {
+		tx.SetTxn(AppID(fr.Path), 1)
+		rows += fr.Rows
+	}
+	tx.Add(adds...)
+	tx.SetMetric("numFiles", int64(len(adds)))
+	tx.SetMetric("numOutputRows", rows)
+	next, err := tx.Commit(ctx)
+	if err == nil {
+		return next, nil
+	}
+	var ce *delta.ConflictError
+	if !errors.As(err, &ce) || ce.Kind != "ConcurrentTransaction" {
+		return nil, fmt.Errorf("commit bronze: %w", err)
+	}
+	// Another process ingested some of these files at the same time:
+	// their rows must not land twice. Re-read and report it.
+	fresh, ferr := snap.Table().Snapshot(ctx)
+	if ferr != nil {
+		return nil, fmt.Errorf("commit bronze: %w", err)
+	}
+	var done []string
+	for _, fr := range results {
+		if v, ok := fresh.TxnVersion(AppID(fr.Path)); ok && v >= 1 {
+			done = append(done, fr.Path)
+		}
+	}
+	return nil, fmt.Errorf("ingest: %d file(s) were ingested concurrently by another process (%s); nothing of this group was committed, run ingest again to add the rest", len(done), strings.Join(done, ", "))
 }
 
 type countingReader struct {

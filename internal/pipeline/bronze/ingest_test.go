@@ -199,3 +199,137 @@ func TestIngestPiecesKeepInputOrder(t *testing.T) {
 		t.Fatalf("too long line: error %v, want it to name line 1702", err)
 	}
 }
+
+// Files beyond GroupBytes are committed in several groups, in input order,
+// one version each, while the next groups are already being read: each
+// version holds exactly its group's lines in input order with a txn a file,
+// files ingested before are skipped and reported in their place, and a
+// group that fails leaves the groups before it committed and none after.
+func TestIngestGroupsCommitInOrder(t *testing.T) {
+	ctx := context.Background()
+	wh := pipelinetest.Warehouse(t)
+	dir := t.TempDir()
+	var paths []string
+	lines := map[string][]string{}
+	for f := range 6 {
+		var in strings.Builder
+		path := filepath.Join(dir, fmt.Sprintf("f%d.ndjson", f))
+		for i := range 300 {
+			line := fmt.Sprintf(`{"f":%d,"n":%d,"pad":"%s"}`, f, i, strings.Repeat("x", i%23))
+			lines[path] = append(lines[path], line)
+			in.WriteString(line + "\n")
+		}
+		paths = append(paths, write(t, path, in.String()))
+	}
+	// f1 is ingested first, so the big ingest skips it.
+	if _, err := bronze.Ingest(ctx, wh, paths[1:2], bronze.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var reported []string
+	opts := bronze.IngestOptions{GroupBytes: 2 * 8000, PieceBytes: 2000, Workers: 2, Progress: func(fr bronze.FileResult) {
+		reported = append(reported, fmt.Sprintf("%s %d %v", filepath.Base(fr.Path), fr.Rows, fr.Skipped))
+	}}
+	res, err := bronze.Ingest(ctx, wh, paths, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"f0.ndjson 300 false", "f1.ndjson 0 true", "f2.ndjson 300 false", "f3.ndjson 300 false", "f4.ndjson 300 false", "f5.ndjson 300 false"}
+	if diff := cmp.Diff(want, reported); diff != "" {
+		t.Errorf("progress (-want +got):\n%s", diff)
+	}
+	if len(res.Versions) < 3 || res.Rows != 1500 {
+		t.Fatalf("%d rows in versions %v: want 1500 rows in at least 3 groups", res.Rows, res.Versions)
+	}
+	s, err := wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := s.Table().Changes(ctx, res.Versions[0]-1, res.Versions[len(res.Versions)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for i, c := range changes {
+		if c.Version != res.Versions[i] {
+			t.Fatalf("commit %d is version %d, want %d", i, c.Version, res.Versions[i])
+		}
+		var got, files []string
+		for _, act := range c.Actions {
+			if act.Txn != nil {
+				files = append(files, act.Txn.AppID)
+			}
+			if act.Add == nil {
+				continue
+			}
+			if err := sc.ReadFile(ctx, act.Add, func(b *batchT) error {
+				for r := 0; r < b.Len(); r++ {
+					got = append(got, b.Cols[0].Str(r))
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wantRows []string
+		for _, p := range paths {
+			if slices.Contains(files, bronze.AppID(p)) {
+				wantRows = append(wantRows, lines[p]...)
+			}
+		}
+		if len(files) == 0 || !slices.Equal(got, wantRows) {
+			t.Errorf("version %d: %d rows for txns %v, want their files' %d lines in input order", c.Version, len(got), files, len(wantRows))
+		}
+		all = append(all, got...)
+	}
+	var wantAll []string
+	for _, p := range paths {
+		if p != paths[1] {
+			wantAll = append(wantAll, lines[p]...)
+		}
+	}
+	if !slices.Equal(all, wantAll) {
+		t.Errorf("the versions hold %d rows, want the %d lines of f0, f2..f5 in input order", len(all), len(wantAll))
+	}
+
+	// A later group fails (a truncated gzip): the groups before it stay
+	// committed, nothing of it or after it is.
+	var more []string
+	for f := range 4 {
+		var in strings.Builder
+		for i := range 300 {
+			fmt.Fprintf(&in, `{"g":%d,"n":%d,"pad":"%s"}`+"\n", f, i, strings.Repeat("y", i%23))
+		}
+		content := in.String()
+		name := fmt.Sprintf("g%d.ndjson", f)
+		if f == 2 {
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			zw.Write([]byte(content))
+			zw.Close()
+			content, name = gz.String()[:gz.Len()-10], name+".gz"
+		}
+		more = append(more, write(t, filepath.Join(dir, "more", name), content))
+	}
+	before := s.Version()
+	res, err = bronze.Ingest(ctx, wh, more, bronze.IngestOptions{GroupBytes: 8000, PieceBytes: 2000, Workers: 2})
+	if err == nil || !strings.Contains(err.Error(), "g2.ndjson.gz") {
+		t.Fatalf("truncated gzip in group 3: %v", err)
+	}
+	s, err = wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Version() != before+2 || !slices.Equal(res.Versions, []int64{before + 1, before + 2}) {
+		t.Errorf("after a failure in the third group: table at version %d, versions %v; want %d, [%d %d]", s.Version(), res.Versions, before+2, before+1, before+2)
+	}
+	for i, p := range more {
+		_, ok := s.TxnVersion(bronze.AppID(p))
+		if ok != (i < 2) {
+			t.Errorf("%s recorded as ingested: %v, want %v", filepath.Base(p), ok, i < 2)
+		}
+	}
+}

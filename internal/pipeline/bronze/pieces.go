@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
 	"github.com/ecomm-lakehouse/lakehouse/internal/event"
-	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline/idindex"
 )
 
@@ -31,12 +31,57 @@ const PieceBytes = 128 << 20
 // file (gzip files, and the last piece of a file, so a file that grows
 // while it is read is read as before).
 type piece struct {
-	file       int
+	g          *group
+	file       int // in g.files
 	path       string
 	start, end int64
-	// filled by the worker
+	// filled by the worker, and by the closer of its files
 	rows, bytes int64
 	adds        []*delta.Add
+	err         error // reading it or closing its files
+}
+
+// group is a set of input files committed together, and the pieces of
+// its files.
+type group struct {
+	index  int             // in the run's groups
+	ctx    context.Context // ends when ctx does or a group before failed
+	order  []string        // its input files in order, with those skipped (already ingested)
+	files  []string        // those to ingest
+	pieces []*piece
+	left   atomic.Int64  // pieces whose files are not closed yet
+	done   chan struct{} // closed when left reaches 0
+}
+
+// pieceClosed records that one more piece's files are closed (or failed).
+func (g *group) pieceClosed() {
+	if g.left.Add(-1) == 0 {
+		close(g.done)
+	}
+}
+
+// closeErr returns the first error reading the group's pieces or closing
+// their files.
+func (g *group) closeErr() error {
+	for _, p := range g.pieces {
+		if p.err != nil {
+			return p.err
+		}
+	}
+	return nil
+}
+
+// results returns what each of the group's files held.
+func (g *group) results() []FileResult {
+	out := make([]FileResult, len(g.files))
+	for i, path := range g.files {
+		out[i].Path = path
+	}
+	for _, p := range g.pieces {
+		out[p.file].Rows += p.rows
+		out[p.file].Bytes += p.bytes
+	}
+	return out
 }
 
 // planPieces splits the group's files into pieces, in input order.
@@ -115,59 +160,6 @@ func lineStartAfter(f *os.File, off, limit int64, buf []byte) (int64, error) {
 	return 0, nil
 }
 
-// writePieces reads the group's files on opts.Workers goroutines, piece by
-// piece, and returns the data files written, in input order, and what each
-// file held.
-func writePieces(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, group []string, ingestTS int64, batchID string, opts IngestOptions) ([]*delta.Add, []FileResult, error) {
-	pieceBytes := opts.PieceBytes
-	if pieceBytes <= 0 {
-		pieceBytes = PieceBytes
-	}
-	pieces, err := planPieces(group, pieceBytes)
-	if err != nil {
-		return nil, nil, err
-	}
-	next := make(chan *piece, len(pieces))
-	for _, p := range pieces {
-		next <- p
-	}
-	close(next)
-	eg, ectx := errgroup.WithContext(ctx)
-	var closers errgroup.Group
-	closers.SetLimit(max(1, opts.Workers)) // bounds the buffers of files being closed
-	for range min(max(1, opts.Workers), len(pieces)) {
-		eg.Go(func() error {
-			b := column.NewBatch(pipeline.BronzeSchema, BatchRows)
-			meta := newLineMeta(ingestTS, "", batchID)
-			for p := range next {
-				meta.source = []byte(p.path)
-				if err := readPiece(ectx, ctx, snap, x, p, b, &closers, meta, opts.MaxLineBytes); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	err = eg.Wait()
-	if cerr := closers.Wait(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	var adds []*delta.Add
-	results := make([]FileResult, len(group))
-	for i, path := range group {
-		results[i].Path = path
-	}
-	for _, p := range pieces {
-		adds = append(adds, p.adds...)
-		results[p.file].Rows += p.rows
-		results[p.file].Bytes += p.bytes
-	}
-	return adds, results, nil
-}
-
 // readPiece frames the lines of one piece into bronze batches (b is the
 // worker's) and writes them to data files of the piece's own, closed on
 // closers. ctx stops the reading; fileCtx, the caller's, bounds the files.
@@ -243,7 +235,8 @@ func readPiece(ctx, fileCtx context.Context, snap *delta.Snapshot, x *idindex.In
 		if err != nil {
 			fw.Abort()
 		}
-		p.adds = adds
+		p.adds, p.err = adds, err
+		p.g.pieceClosed()
 		return err
 	})
 	return nil
