@@ -96,6 +96,7 @@ const maxPending = 1 << 18
 type changeSet struct {
 	steps   [5][]change
 	pending [5][]change
+	sort    sortScratch
 }
 
 func keyLess(a, b keyset.Key) int {
@@ -116,6 +117,10 @@ func (cs *changeSet) addKey(step int, k keyset.Key, d int64) {
 		p[len(p)-1].d += d
 		return
 	}
+	if p := cs.pending[step]; len(p) == cap(p) {
+		// Double (append grows big slices by a quarter: many more copies).
+		cs.pending[step] = slices.Grow(p, max(len(p), 1024))
+	}
 	cs.pending[step] = append(cs.pending[step], change{k, d})
 	if len(cs.pending[step]) >= maxPending {
 		cs.foldStep(step)
@@ -134,7 +139,7 @@ func (cs *changeSet) foldStep(i int) {
 	if len(p) == 0 {
 		return
 	}
-	sortChanges(p)
+	sortChanges(p, &cs.sort)
 	// Merge from the back into the room after the folded changes, so that
 	// a day's changes are not copied into a new array at every fold: the
 	// write position stays past every folded change not yet read.
@@ -183,25 +188,36 @@ func (cs *changeSet) entries() int64 {
 	return n
 }
 
+// sortScratch is sortChanges' memory, kept between calls.
+type sortScratch struct {
+	tmp         []change
+	count, next []int
+}
+
 // sortChanges orders changes by key (keyLess). Keys are uniform hashes, so
 // one counting pass on the top bits of k[1] (about one bucket per change,
 // at most 2^16) leaves buckets of a few entries, each sorted in place: two
 // sequential passes instead of a comparison sort's log n.
-func sortChanges(p []change) {
+func sortChanges(p []change, sc *sortScratch) {
 	if len(p) < 1<<12 {
 		slices.SortFunc(p, func(a, b change) int { return keyLess(a.k, b.k) })
 		return
 	}
 	shift := 64 - min(16, bits.Len(uint(len(p)))-1)
-	count := make([]int, 1<<(64-shift)+1)
+	buckets := 1 << (64 - shift)
+	sc.count = slices.Grow(sc.count[:0], buckets+1)[:buckets+1]
+	count := sc.count
+	clear(count)
 	for _, c := range p {
 		count[c.k[1]>>shift+1]++
 	}
 	for i := 1; i < len(count); i++ {
 		count[i] += count[i-1]
 	}
-	tmp := make([]change, len(p))
-	next := slices.Clone(count)
+	sc.tmp = slices.Grow(sc.tmp[:0], len(p))[:len(p)]
+	tmp := sc.tmp
+	sc.next = append(sc.next[:0], count...)
+	next := sc.next
 	for _, c := range p {
 		b := c.k[1] >> shift
 		tmp[next[b]] = c
@@ -215,10 +231,18 @@ func sortChanges(p []change) {
 	}
 }
 
-// applyFile adds (sign +1) or subtracts (−1) the rows of one silver file.
+// funnelScan reads what the funnel needs of silver rows: session_id, whose
+// values alias the file's pages (read in the callback only), and
+// event_name.
+func funnelScan(filter delta.Predicate) delta.ScanOptions {
+	return delta.ScanOptions{Columns: []string{"session_id", "event_name"}, Filter: filter, BatchRows: 8192, AliasPages: true}
+}
+
+// applyFile adds (sign +1) or subtracts (−1) the rows of one silver file
+// (a funnelScan).
 func (cs *changeSet) applyFile(ctx context.Context, sc *delta.Scan, a *delta.Add, sign int) error {
 	return sc.ReadFile(ctx, a, func(b *column.Batch) error {
-		names, sess := b.Cols[0], b.Cols[1]
+		sess, names := b.Cols[0], b.Cols[1]
 		var last []byte // the session of the row before, hashed into k
 		var k keyset.Key
 		for r, n := 0, b.Len(); r < n; r++ {
@@ -838,7 +862,7 @@ func computeFunnel(ctx context.Context, silver *delta.Snapshot, states stateStor
 	if fs != nil && changes != nil && fs.version >= changes.from && fs.version <= target {
 		// The scan reads each changed file by its add action (ReadFile),
 		// files removed since included.
-		sc, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, BatchRows: 8192})
+		sc, err := silver.Scan(funnelScan(nil))
 		if err != nil {
 			return Funnel{}, false, err
 		}
@@ -860,7 +884,7 @@ func computeFunnel(ctx context.Context, silver *delta.Snapshot, states stateStor
 		}
 	}
 	cs := &changeSet{}
-	day, err := silver.Scan(delta.ScanOptions{Columns: []string{"event_name", "session_id"}, Filter: delta.Eq("event_date", date), BatchRows: 8192})
+	day, err := silver.Scan(funnelScan(delta.Eq("event_date", date)))
 	if err != nil {
 		return Funnel{}, false, err
 	}

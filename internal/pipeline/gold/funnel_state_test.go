@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -363,7 +364,8 @@ func TestFunnelStateRejectsDamage(t *testing.T) {
 // keys that share their top bits and equal keys.
 func TestSortChanges(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 100, 4096, 5000, 70_000, 200_000} {
+	var sc sortScratch // reused, as a changeSet does
+	for _, n := range []int{0, 1, 100, 4096, 5000, 70_000, 200_000, 9000} {
 		p := make([]change, n)
 		for i := range p {
 			p[i] = change{k: keyset.Key{r.Uint64(), r.Uint64() >> r.UintN(3)}, d: int64(i)}
@@ -371,7 +373,12 @@ func TestSortChanges(t *testing.T) {
 				p[i].k = p[r.IntN(i)].k
 			}
 		}
-		sortChanges(p)
+		want := slices.Clone(p)
+		slices.SortStableFunc(want, func(a, b change) int { return keyLess(a.k, b.k) })
+		sortChanges(p, &sc)
+		if !slices.EqualFunc(p, want, func(a, b change) bool { return a.k == b.k }) {
+			t.Fatalf("n=%d: keys differ from a comparison sort's", n)
+		}
 		for i := 1; i < n; i++ {
 			if keyLess(p[i-1].k, p[i].k) > 0 {
 				t.Fatalf("n=%d: out of order at %d", n, i)
