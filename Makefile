@@ -43,6 +43,21 @@ bench-10m:
 bench-incremental:
 	$(GO) run ./tools/bench --pipeline=false --incremental 10 --incremental-rows 1000000 $(BENCH_FLAGS)
 
+# cmd/lakehouse/default.pgo: the CPU profile `go build` and `go run` use for
+# profile-guided optimization (Go's -pgo=auto), from a 10M-event `run`
+# (generate, silver, gold) and an ingest of 10M events. Regenerate it after
+# hot paths change (docs/performance.md, "Profile-guided optimization").
+.PHONY: pgo
+PGO_ROWS ?= 10000000
+pgo:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(GO) build -o $$tmp/lakehouse ./cmd/lakehouse; \
+	$$tmp/lakehouse -q --cpuprofile $$tmp/run.prof --warehouse $$tmp/wh run --rows $(PGO_ROWS) >/dev/null; \
+	$$tmp/lakehouse -q generate --rows $(PGO_ROWS) --out $$tmp/ndjson >/dev/null; \
+	$$tmp/lakehouse -q --cpuprofile $$tmp/ingest.prof --warehouse $$tmp/wh2 ingest $$tmp/ndjson >/dev/null; \
+	$(GO) tool pprof -proto $$tmp/run.prof $$tmp/ingest.prof > cmd/lakehouse/default.pgo; \
+	ls -l cmd/lakehouse/default.pgo
+
 # Run every fuzz target for FUZZTIME each (default 1m).
 FUZZTIME ?= 1m
 fuzz:
