@@ -92,6 +92,9 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 				if i >= len(manifests) {
 					break
 				}
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				c := g.Chunk(i)
 				line := func(dst []byte) []byte {
 					start := len(dst)
