@@ -67,7 +67,7 @@ type FileWriter struct {
 	// Files whose footer is written are made durable (fsync, publish,
 	// the observer's Closed) on goroutines, so that the next file's rows
 	// are encoded while the disk works. syncing bounds how many are in
-	// flight; done and bgErr are theirs, under mu.
+	// flight; wg waits for them; adds and bgErr are theirs, under mu.
 	syncing chan struct{}
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -351,7 +351,8 @@ func (w *FileWriter) syncErr() error {
 	return w.bgErr
 }
 
-// Close finishes every open file and returns their add actions, sorted by path.
+// Close finishes every open file and returns the add actions of all the
+// files written, sorted by path, once every one of them is durable.
 func (w *FileWriter) Close() ([]*Add, error) {
 	if w.err != nil {
 		return nil, w.err

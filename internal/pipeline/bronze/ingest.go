@@ -289,8 +289,11 @@ func ingestGroups(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, g
 		case <-g.done:
 		case <-g.ctx.Done():
 		}
-		if err = g.closeErr(); err == nil {
-			err = g.ctx.Err() // a group before failed, or ctx ended
+		select {
+		case <-g.done: // every piece has reported: their errors can be read
+			err = g.closeErr()
+		default:
+			err = g.ctx.Err() // ctx ended
 		}
 		if err != nil {
 			break

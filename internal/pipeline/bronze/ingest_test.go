@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -330,6 +331,40 @@ func TestIngestGroupsCommitInOrder(t *testing.T) {
 		_, ok := s.TxnVersion(bronze.AppID(p))
 		if ok != (i < 2) {
 			t.Errorf("%s recorded as ingested: %v, want %v", filepath.Base(p), ok, i < 2)
+		}
+	}
+}
+
+// An ingest cancelled between groups stops: the groups committed stay, the
+// rest is not committed, and the error is the context's.
+func TestIngestCancelledBetweenGroups(t *testing.T) {
+	wh := pipelinetest.Warehouse(t)
+	dir := t.TempDir()
+	var paths []string
+	for f := range 5 {
+		var in strings.Builder
+		for i := range 400 {
+			fmt.Fprintf(&in, `{"f":%d,"n":%d,"pad":"%s"}`+"\n", f, i, strings.Repeat("z", i%29))
+		}
+		paths = append(paths, write(t, filepath.Join(dir, fmt.Sprintf("c%d.ndjson", f)), in.String()))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts := bronze.IngestOptions{GroupBytes: 1, PieceBytes: 4000, Workers: 2, Progress: func(bronze.FileResult) { cancel() }}
+	res, err := bronze.Ingest(ctx, wh, paths, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled after the first group: %v", err)
+	}
+	s, err := wh.Snapshot(context.Background(), pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Versions) != 1 || s.Version() != res.Versions[0] {
+		t.Errorf("versions %v, table at %d: want the first group's commit only", res.Versions, s.Version())
+	}
+	for i, p := range paths {
+		if _, ok := s.TxnVersion(bronze.AppID(p)); ok != (i == 0) {
+			t.Errorf("%s recorded as ingested: %v, want %v", filepath.Base(p), ok, i == 0)
 		}
 	}
 }
