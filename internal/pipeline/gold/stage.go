@@ -320,7 +320,7 @@ func factAppends(changes *funnelChanges, factFrom, date int64) ([]*delta.Add, bo
 }
 
 // writeFacts commits the new fact rows: it removes the files of the replaced
-// dates and adds the files of batches, recording the silver version. A
+// dates and adds the days' new files (adds), recording the silver version. A
 // concurrent commit touching any affected date makes it fail with a conflict.
 func writeFacts(ctx context.Context, s *delta.Snapshot, dates, replaced []int64, adds []*delta.Add, target int64) (int64, error) {
 	tx := s.NewTransaction("WRITE")
