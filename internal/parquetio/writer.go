@@ -11,6 +11,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"sort"
 
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -438,6 +439,14 @@ func (c *chunkWriter) write(pw *Writer, vec *column.Vector, start, end int) erro
 func (c *chunkWriter) fit(vec *column.Vector, start, end, room int) int {
 	switch c.phys {
 	case format.ByteArray:
+		if offs := vec.Offsets; !vec.Coded() && len(offs) > end {
+			// Rows [start,k) take offs[k]-offs[start] bytes and a length
+			// each: the k the loop below finds, by a binary search.
+			n := sort.Search(end-start, func(i int) bool {
+				return int(offs[start+i+1]-offs[start])+4*(i+1) >= room
+			})
+			return min(start+n+1, end)
+		}
 		k, acc := start, 0
 		for k < end && acc < room {
 			acc += len(vec.Bytes(k)) + 4

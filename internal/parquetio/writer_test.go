@@ -793,3 +793,35 @@ func BenchmarkAppendHybrid(b *testing.B) {
 	}
 	b.ReportMetric(float64(2*len(idx))*float64(b.N)/b.Elapsed().Seconds(), "values/s")
 }
+
+// fit's binary search over a plain string vector's offsets finds the rows
+// that the row-by-row sum finds (what a page takes: each value and its
+// 4-byte length, a null counted as an empty value), for any room.
+func TestFitByteArrayMatchesSum(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	c := &chunkWriter{phys: format.ByteArray}
+	for trial := range 300 {
+		v := column.NewVector(&column.Type{Kind: column.String}, 0)
+		n := 1 + rng.IntN(300)
+		for range n {
+			if rng.IntN(5) == 0 {
+				v.AppendNull()
+			} else {
+				v.AppendString(strings.Repeat("x", rng.IntN(60)))
+			}
+		}
+		for range 20 {
+			start := rng.IntN(n)
+			end := start + 1 + rng.IntN(n-start)
+			room := rng.IntN(3000) - 100
+			k, acc := start, 0
+			for k < end && acc < room {
+				acc += len(v.Bytes(k)) + 4
+				k++
+			}
+			if want, got := max(k, start+1), c.fit(v, start, end, room); got != want {
+				t.Fatalf("trial %d: fit(%d, %d, room %d) = %d, want %d", trial, start, end, room, got, want)
+			}
+		}
+	}
+}
