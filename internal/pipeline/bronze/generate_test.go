@@ -89,21 +89,15 @@ func TestGenerateWritesTheGeneratorsLines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		row := 0
-		if err := sc.ReadFile(ctx, a, func(b *batchT) error {
-			for r := 0; r < b.Len(); r++ {
-				want, _ := idindex.LineKey(p, &ev, b.Cols[0].Bytes(r))
-				if got := entries[row*idindex.BronzeWidth : (row+1)*idindex.BronzeWidth]; string(got) != string(want[:]) {
-					t.Fatalf("%s row %d (%s): index key %x, want %x", a.Path, row, b.Cols[0].Bytes(r), got, want)
-				}
-				row++
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		lines := fileLines(t, sc, a)
+		if len(lines)*idindex.BronzeWidth != len(entries) {
+			t.Fatalf("%s: %d rows, %d index entries", a.Path, len(lines), len(entries)/idindex.BronzeWidth)
 		}
-		if row*idindex.BronzeWidth != len(entries) {
-			t.Errorf("%s: %d rows, %d index entries", a.Path, row, len(entries)/idindex.BronzeWidth)
+		for row, line := range lines {
+			want, _ := idindex.LineKey(p, &ev, []byte(line))
+			if got := entries[row*idindex.BronzeWidth : (row+1)*idindex.BronzeWidth]; string(got) != string(want[:]) {
+				t.Fatalf("%s row %d (%s): index key %x, want %x", a.Path, row, line, got, want)
+			}
 		}
 	}
 }

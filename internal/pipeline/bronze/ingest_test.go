@@ -175,16 +175,8 @@ func TestIngestPiecesKeepInputOrder(t *testing.T) {
 	}
 	var got []string
 	for _, act := range changes[0].Actions { // the commit's add order
-		if act.Add == nil {
-			continue
-		}
-		if err := sc.ReadFile(ctx, act.Add, func(b *batchT) error {
-			for r := 0; r < b.Len(); r++ {
-				got = append(got, b.Cols[0].Str(r))
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		if act.Add != nil {
+			got = append(got, fileLines(t, sc, act.Add)...)
 		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -263,16 +255,8 @@ func TestIngestGroupsCommitInOrder(t *testing.T) {
 			if act.Txn != nil {
 				files = append(files, act.Txn.AppID)
 			}
-			if act.Add == nil {
-				continue
-			}
-			if err := sc.ReadFile(ctx, act.Add, func(b *batchT) error {
-				for r := 0; r < b.Len(); r++ {
-					got = append(got, b.Cols[0].Str(r))
-				}
-				return nil
-			}); err != nil {
-				t.Fatal(err)
+			if act.Add != nil {
+				got = append(got, fileLines(t, sc, act.Add)...)
 			}
 		}
 		var wantRows []string
