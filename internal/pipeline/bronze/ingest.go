@@ -244,13 +244,10 @@ func ingestGroups(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, g
 	for i, g := range groups {
 		g.ctx, stop[i] = context.WithCancel(pctx)
 	}
-	var failOnce sync.Once
 	fail := func(g *group) {
-		failOnce.Do(func() {
-			for _, s := range stop[g.index+1:] {
-				s()
-			}
-		})
+		for _, s := range stop[g.index+1:] {
+			s()
+		}
 	}
 	var closers errgroup.Group
 	closers.SetLimit(max(1, opts.Workers)) // bounds the buffers of files being closed
@@ -308,10 +305,12 @@ func ingestGroups(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, g
 			res.Versions = append(res.Versions, snap.Version())
 			results = g.results()
 		}
-		// In input order: the files of the group and those skipped.
+		// In input order: the files of the group (a subsequence of
+		// order) and those skipped.
 		for _, path := range g.order {
-			if i := slices.Index(g.files, path); i >= 0 {
-				res.report(results[i], opts)
+			if len(results) > 0 && results[0].Path == path {
+				res.report(results[0], opts)
+				results = results[1:]
 			} else {
 				res.report(FileResult{Path: path, Skipped: true}, opts)
 			}
