@@ -124,8 +124,7 @@ func (c *ChunkWriter) AppendLineID(dst []byte) (out, id []byte) {
 	start := len(dst)
 	out, valid := c.nextLine(dst)
 	if valid {
-		at := start + len(headerID)
-		id = out[at : at+36 : at+36]
+		id = out[start+headerIDAt : start+headerIDAt+36 : start+headerIDAt+36]
 	}
 	return out, id
 }

@@ -96,16 +96,17 @@ func putTS(buf *[24]byte, date *[10]byte, ms int64) {
 const (
 	headerID   = `,"event_id":"`
 	headerTS   = `","event_ts":"`
-	headerLen  = len(headerID) + 36 + len(headerTS) + 24 + 1
-	headerTSAt = len(headerID) + 36 + len(headerTS)
+	headerIDAt = len(headerID) // where the event_id's 36 characters start
+	headerLen  = headerIDAt + 36 + len(headerTS) + 24 + 1
+	headerTSAt = headerIDAt + 36 + len(headerTS)
 )
 
 // appendHeader appends `,"event_id":"<uuid>","event_ts":"<ts>"` in one copy.
 func appendHeader(dst []byte, a, b uint64, date *[10]byte, ms int64) []byte {
 	var buf [headerLen]byte
 	copy(buf[:], headerID)
-	putUUID((*[36]byte)(buf[len(headerID):]), a, b)
-	copy(buf[len(headerID)+36:], headerTS)
+	putUUID((*[36]byte)(buf[headerIDAt:]), a, b)
+	copy(buf[headerIDAt+36:], headerTS)
 	putTS((*[24]byte)(buf[headerTSAt:]), date, ms)
 	buf[headerLen-1] = '"'
 	return append(dst, buf[:]...)
