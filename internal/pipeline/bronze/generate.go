@@ -77,7 +77,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 			// others are read as ingest reads them (idindex.LineKey).
 			p := event.NewParser(event.ParserOptions{})
 			var ev event.Event
-			var b *keyedBatch
+			var b *idindex.KeyedBatch
 			send := func() error {
 				raw := b.Cols[0]
 				rows.Add(int64(raw.Len))
@@ -105,7 +105,7 @@ func Generate(ctx context.Context, wh *pipeline.Warehouse, opts GenerateOptions)
 					} else {
 						k, _ = idindex.LineKey(p, &ev, dst[start:])
 					}
-					b.keys = append(b.keys, k)
+					b.Keys = append(b.Keys, k)
 					return dst
 				}
 				for !c.Done() {

@@ -38,7 +38,7 @@ func full(b *column.Batch) bool {
 // computes while the line is in the cache.
 //
 // entry gives each row's index entry: idindex.LineEntries reads it from the
-// line; generate_bronze's producers know it already (keyedBatch).
+// line; generate_bronze's producers know it already (idindex.KeyedBatch).
 func writeOptions(ctx context.Context, x *idindex.Index, entry idindex.EntryFunc) delta.WriteOptions {
 	return delta.WriteOptions{
 		Observer:       x.Writer(ctx, entry),
@@ -56,24 +56,11 @@ func writeOptions(ctx context.Context, x *idindex.Index, entry idindex.EntryFunc
 	}
 }
 
-// keyedBatch is a bronze batch with the event_id index key of each of its
-// rows, computed by whoever filled it.
-type keyedBatch struct {
-	*column.Batch
-	keys []idindex.Key
-}
-
-// reset empties the batch and its keys.
-func (b *keyedBatch) reset() {
-	b.Reset()
-	b.keys = b.keys[:0]
-}
-
 // parallelWriter writes keyed bronze batches on several goroutines, each
 // with its own data files, and collects the add actions.
 type parallelWriter struct {
-	in   chan *keyedBatch
-	free chan *keyedBatch
+	in   chan *idindex.KeyedBatch
+	free chan *idindex.KeyedBatch
 	eg   *errgroup.Group
 	ctx  context.Context
 	mu   sync.Mutex
@@ -86,30 +73,30 @@ func (w *parallelWriter) closeInput() { w.once.Do(func() { close(w.in) }) }
 func newParallelWriter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, workers int) *parallelWriter {
 	workers = max(1, workers)
 	eg, ctx := errgroup.WithContext(ctx)
-	w := &parallelWriter{in: make(chan *keyedBatch, workers), free: make(chan *keyedBatch, 2*workers+1), eg: eg, ctx: ctx}
+	w := &parallelWriter{in: make(chan *idindex.KeyedBatch, workers), free: make(chan *idindex.KeyedBatch, 2*workers+1), eg: eg, ctx: ctx}
 	for range cap(w.free) {
-		w.free <- &keyedBatch{Batch: column.NewBatch(pipeline.BronzeSchema, BatchRows)}
+		w.free <- idindex.NewKeyedBatch(pipeline.BronzeSchema, BatchRows)
 	}
 	for range workers {
 		eg.Go(func() error {
 			// The file writer reports a batch's rows to the index while
 			// it writes them: cur is that batch.
-			var cur *keyedBatch
-			entry := func(b *column.Batch, r int, dst []byte) { copy(dst, cur.keys[r][:]) }
+			var cur *idindex.KeyedBatch
+			entry := func(b *column.Batch, r int, dst []byte) { copy(dst, cur.Keys[r][:]) }
 			fw, err := snap.NewFileWriter(ctx, writeOptions(ctx, x, entry))
 			if err != nil {
 				return err
 			}
 			for b := range w.in {
-				if len(b.keys) != b.Len() {
+				if len(b.Keys) != b.Len() {
 					fw.Abort()
-					return fmt.Errorf("bronze batch of %d rows with %d index keys", b.Len(), len(b.keys))
+					return fmt.Errorf("bronze batch of %d rows with %d index keys", b.Len(), len(b.Keys))
 				}
 				cur = b
 				if err := fw.Write(b.Batch); err != nil {
 					return err
 				}
-				b.reset()
+				b.Reset()
 				w.free <- b
 			}
 			if err := ctx.Err(); err != nil {
@@ -130,7 +117,7 @@ func newParallelWriter(ctx context.Context, snap *delta.Snapshot, x *idindex.Ind
 }
 
 // batch returns an empty batch to fill (blocking while all are in flight).
-func (w *parallelWriter) batch() (*keyedBatch, error) {
+func (w *parallelWriter) batch() (*idindex.KeyedBatch, error) {
 	select {
 	case b := <-w.free:
 		return b, nil
@@ -140,7 +127,7 @@ func (w *parallelWriter) batch() (*keyedBatch, error) {
 }
 
 // send hands a filled batch, with a key a row, to the writers.
-func (w *parallelWriter) send(b *keyedBatch) error {
+func (w *parallelWriter) send(b *idindex.KeyedBatch) error {
 	if b.Len() == 0 {
 		w.free <- b
 		return nil

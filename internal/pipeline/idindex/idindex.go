@@ -126,6 +126,25 @@ func (x *Index) Remove(ctx context.Context, removed []*delta.Add) {
 	}
 }
 
+// KeyedBatch is a batch of rows with the key of each row's event_id,
+// computed by whoever filled it, so that the index written with the rows
+// takes the keys rather than reading every event_id again.
+type KeyedBatch struct {
+	*column.Batch
+	Keys []Key
+}
+
+// NewKeyedBatch returns an empty KeyedBatch with room for rows rows.
+func NewKeyedBatch(s *column.Schema, rows int) *KeyedBatch {
+	return &KeyedBatch{Batch: column.NewBatch(s, rows), Keys: make([]Key, 0, rows)}
+}
+
+// Reset empties the batch and its keys.
+func (b *KeyedBatch) Reset() {
+	b.Batch.Reset()
+	b.Keys = b.Keys[:0]
+}
+
 // EntryFunc writes the index entry of row r of b (table schema) into dst,
 // which is the index's width long.
 type EntryFunc func(b *column.Batch, r int, dst []byte)

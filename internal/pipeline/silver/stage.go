@@ -548,18 +548,7 @@ type emitter struct {
 	shards []*writerShard
 	eg     *errgroup.Group
 	ctx    context.Context
-	free   chan *keyedBatch
-}
-
-// keyedBatch is a batch of silver rows with their keys.
-type keyedBatch struct {
-	b    *column.Batch
-	keys []key
-}
-
-func (kb *keyedBatch) reset() {
-	kb.b.Reset()
-	kb.keys = kb.keys[:0]
+	free   chan *idindex.KeyedBatch
 }
 
 type writerShard struct {
@@ -571,14 +560,14 @@ type writerShard struct {
 type emitJob struct {
 	purchase bool
 	date     int32
-	b        *keyedBatch
+	b        *idindex.KeyedBatch
 }
 
 const emitBatchRows = 8192
 
 func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, shards int) *emitter {
 	eg, ectx := errgroup.WithContext(ctx)
-	e := &emitter{eg: eg, ctx: ectx, free: make(chan *keyedBatch, 4*shards+4)}
+	e := &emitter{eg: eg, ctx: ectx, free: make(chan *idindex.KeyedBatch, 4*shards+4)}
 	for range max(1, shards) {
 		sh := &writerShard{in: make(chan emitJob, 4), writers: map[int32]*silverWriters{}}
 		e.shards = append(e.shards, sh)
@@ -597,10 +586,10 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, sha
 					}
 					sh.writers[j.date] = w
 				}
-				if err := w.write(j.b.b, j.b.keys, j.purchase); err != nil {
+				if err := w.write(j.b.Batch, j.b.Keys, j.purchase); err != nil {
 					return err
 				}
-				j.b.reset()
+				j.b.Reset()
 				select {
 				case e.free <- j.b:
 				default:
@@ -624,17 +613,17 @@ func newEmitter(ctx context.Context, snap *delta.Snapshot, x *idindex.Index, sha
 	return e
 }
 
-func (e *emitter) batch() *keyedBatch {
+func (e *emitter) batch() *idindex.KeyedBatch {
 	select {
 	case b := <-e.free:
 		return b
 	default:
-		return &keyedBatch{b: column.NewBatch(pipeline.SilverSchema, emitBatchRows), keys: make([]key, 0, emitBatchRows)}
+		return idindex.NewKeyedBatch(pipeline.SilverSchema, emitBatchRows)
 	}
 }
 
 // send hands a full batch of one date and kind to its writer.
-func (e *emitter) send(date int32, purchase bool, b *keyedBatch) error {
+func (e *emitter) send(date int32, purchase bool, b *idindex.KeyedBatch) error {
 	sh := e.shards[int(uint32(date))%len(e.shards)]
 	select {
 	case sh.in <- emitJob{purchase: purchase, date: date, b: b}:
@@ -671,23 +660,23 @@ func (e *emitter) abort() {
 // batcher is one dedupe goroutine's pending rows, by date and kind.
 type batcher struct {
 	em     *emitter
-	byDate map[int32]*[2]*keyedBatch
+	byDate map[int32]*[2]*idindex.KeyedBatch
 	// The last date's batches: rows come in event time order, so most
 	// rows skip the map.
 	lastDate int32
-	last     *[2]*keyedBatch
+	last     *[2]*idindex.KeyedBatch
 	dicts    *dicts // the coded columns' dictionaries (record.go)
 }
 
 func (e *emitter) newBatcher() *batcher {
-	return &batcher{em: e, byDate: map[int32]*[2]*keyedBatch{}, dicts: newDicts()}
+	return &batcher{em: e, byDate: map[int32]*[2]*idindex.KeyedBatch{}, dicts: newDicts()}
 }
 
 func (bt *batcher) emit(r rec) error {
 	d, k := r.eventDate(), kindOf(r.isPurchase())
 	bs := bt.batches(d)
-	r.appendTo(bs[k].b, bt.dicts)
-	bs[k].keys = append(bs[k].keys, r.key())
+	r.appendTo(bs[k].Batch, bt.dicts)
+	bs[k].Keys = append(bs[k].Keys, r.key())
 	return bt.sendFull(d, bs, k)
 }
 
@@ -695,8 +684,8 @@ func (bt *batcher) emit(r rec) error {
 func (bt *batcher) emitEvent(ev *event.Event, k key, ingestTS int64, batchID []byte) error {
 	d, kind := ev.EventDate, kindOf(ev.Name == event.Purchase)
 	bs := bt.batches(d)
-	appendEvent(bs[kind].b, ev, ingestTS, batchID, bt.dicts)
-	bs[kind].keys = append(bs[kind].keys, k)
+	appendEvent(bs[kind].Batch, ev, ingestTS, batchID, bt.dicts)
+	bs[kind].Keys = append(bs[kind].Keys, k)
 	return bt.sendFull(d, bs, kind)
 }
 
@@ -710,13 +699,13 @@ func kindOf(purchase bool) int {
 }
 
 // batches returns the pending batches of a date.
-func (bt *batcher) batches(d int32) *[2]*keyedBatch {
+func (bt *batcher) batches(d int32) *[2]*idindex.KeyedBatch {
 	if bt.last != nil && bt.lastDate == d {
 		return bt.last
 	}
 	bs := bt.byDate[d]
 	if bs == nil {
-		bs = &[2]*keyedBatch{bt.em.batch(), bt.em.batch()}
+		bs = &[2]*idindex.KeyedBatch{bt.em.batch(), bt.em.batch()}
 		bt.byDate[d] = bs
 	}
 	bt.lastDate, bt.last = d, bs
@@ -724,8 +713,8 @@ func (bt *batcher) batches(d int32) *[2]*keyedBatch {
 }
 
 // sendFull sends batch k of a date on once it is full.
-func (bt *batcher) sendFull(d int32, bs *[2]*keyedBatch, k int) error {
-	if bs[k].b.Len() < emitBatchRows {
+func (bt *batcher) sendFull(d int32, bs *[2]*idindex.KeyedBatch, k int) error {
+	if bs[k].Len() < emitBatchRows {
 		return nil
 	}
 	if err := bt.em.send(d, k == 1, bs[k]); err != nil {
@@ -739,14 +728,14 @@ func (bt *batcher) sendFull(d int32, bs *[2]*keyedBatch, k int) error {
 func (bt *batcher) flush() error {
 	for d, bs := range bt.byDate {
 		for k, b := range bs {
-			if b.b.Len() > 0 {
+			if b.Len() > 0 {
 				if err := bt.em.send(d, k == 1, b); err != nil {
 					return err
 				}
 			}
 		}
 	}
-	bt.byDate = map[int32]*[2]*keyedBatch{}
+	bt.byDate = map[int32]*[2]*idindex.KeyedBatch{}
 	bt.last = nil
 	return nil
 }
