@@ -14,7 +14,8 @@
 // Spark writes by default: data pages v1, PLAIN or dictionary-encoded
 // values, CRC-checked pages, timestamps as INT64 microseconds (UTC-adjusted),
 // dates as INT32 DATE, decimals annotated DECIMAL, strings as UTF8, and zstd
-// (default), snappy or no compression; parquet-go supplies the Thrift footer
+// (default), snappy or no compression (per column: a column the codec
+// does not shrink by an eighth is stored uncompressed); parquet-go supplies the Thrift footer
 // structures.
 //
 // Imported by internal/delta (and by tests and benchmarks).

@@ -24,7 +24,9 @@ import (
 // It encodes pages itself, straight from the column vectors: data pages v1
 // (definition levels in the RLE/bit-packing hybrid, values PLAIN or, for
 // the Dictionary columns, RLE_DICTIONARY indices after a PLAIN dictionary
-// page), each compressed and checksummed (CRC-32), as Spark writes them.
+// page), each compressed and checksummed (CRC-32), as Spark writes them;
+// a column that the codec does not shrink by an eighth is stored
+// uncompressed (compressPage).
 // A row group's pages are buffered per column and written column after
 // column when the row group closes; the footer (Thrift compact, through
 // parquet-go's format package) ends the file. parquet-go's own writer builds
@@ -118,6 +120,7 @@ func NewWriter(out io.Writer, schema *column.Schema, opts WriterOptions) (*Write
 			width:    int(elem.TypeLength.V),
 			optional: f.Nullable,
 			bounds:   opts.Bounds == nil || slices.Contains(opts.Bounds, f.Name),
+			codec:    pw.codec.id,
 		}
 		if c.phys == format.FixedLenByteArray {
 			c.bounds = false // wide decimals: no bounds (Delta stats skip them)
@@ -359,6 +362,8 @@ type chunkWriter struct {
 	dict     *column.Dict // the chunk's dictionary; nil: PLAIN
 	fallback bool         // the dictionary is full: PLAIN until the row group ends
 	codeMaps []codeMap    // dictionary vectors' codes to dict's codes, this row group
+	codec    format.CompressionCodec
+	codecSet bool // codec is decided for the file (compressPage)
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
@@ -748,12 +753,12 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 		RepetitionLevelEncoding: format.RLE,
 		Statistics:              format.Statistics{NullCount: int64(c.pageNulls)},
 	})
-	hdr, err := pw.compressPage(&h, page)
+	hdr, body, err := pw.compressPage(c, &h, page)
 	if err != nil {
 		return err
 	}
 	c.pages = append(c.pages, hdr...)
-	c.pages = append(c.pages, pw.comp...)
+	c.pages = append(c.pages, body...)
 	c.uncompressed += int64(len(hdr) + len(page))
 	c.values += int64(c.pageRows)
 	c.nulls += int64(c.pageNulls)
@@ -765,23 +770,46 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 	return nil
 }
 
-// compressPage compresses page into pw.comp and returns the page's
-// header, encoded.
-func (pw *Writer) compressPage(h *format.PageHeader, page []byte) ([]byte, error) {
-	comp, err := pw.codec.compress(pw.comp, page)
-	if err != nil {
-		return nil, err
+// compressPage compresses a page of column c with c's codec and returns
+// the page's header, encoded, and its body: pw.comp, or page itself when c
+// is stored uncompressed.
+//
+// The first page of c's chunks that is at least decideBytes long decides
+// c's codec for the rest of the file, provided no page of its chunk has
+// been written yet (a chunk's pages share one codec): when the writer's
+// codec saves less than an eighth of it, c is stored uncompressed. Random
+// identifiers and dictionary indices gain a few percent from snappy for a
+// third of silver's compression time; readers then copy instead of
+// decoding. Parquet keeps a codec per column chunk, and Spark, DuckDB and
+// arrow read mixed codecs in one file.
+func (pw *Writer) compressPage(c *chunkWriter, h *format.PageHeader, page []byte) (hdr, body []byte, err error) {
+	body = page
+	if c.codec != format.Uncompressed {
+		comp, err := pw.codec.compress(pw.comp, page)
+		if err != nil {
+			return nil, nil, err
+		}
+		pw.comp, body = comp, comp
+		if !c.codecSet && len(page) >= decideBytes && len(c.pages) == 0 {
+			c.codecSet = true
+			if len(comp) > len(page)-len(page)/8 {
+				c.codec, body = format.Uncompressed, page
+			}
+		}
 	}
-	pw.comp = comp
 	h.UncompressedPageSize = int32(len(page))
-	h.CompressedPageSize = int32(len(pw.comp))
-	h.CRC = int32(crc32.ChecksumIEEE(pw.comp))
-	hdr, err := thrift.Marshal(new(thrift.CompactProtocol), h)
+	h.CompressedPageSize = int32(len(body))
+	h.CRC = int32(crc32.ChecksumIEEE(body))
+	hdr, err = thrift.Marshal(new(thrift.CompactProtocol), h)
 	if err != nil {
-		return nil, fmt.Errorf("encode page header: %w", err)
+		return nil, nil, fmt.Errorf("encode page header: %w", err)
 	}
-	return hdr, nil
+	return hdr, body, nil
 }
+
+// decideBytes is the least size of a page that decides its column's codec
+// (compressPage): smaller pages say too little about the column.
+const decideBytes = 8 << 10
 
 // writeChunk writes the row group's column chunk (dictionary page first)
 // and returns its metadata; the chunk is then reset for the next row group.
@@ -790,7 +818,7 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 	md := format.ColumnMetaData{
 		Type:         c.phys,
 		PathInSchema: []string{c.field.Name},
-		Codec:        pw.codec.id,
+		Codec:        c.codec,
 		NumValues:    c.values,
 	}
 	if c.dictPages > 0 {
@@ -798,7 +826,7 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 		h := format.PageHeader{Type: format.DictionaryPage}
 		h.DictionaryPageHeader.Set(format.DictionaryPageHeader{NumValues: int32(c.dict.Len()), Encoding: format.Plain})
 		pw.page = dict
-		hdr, err := pw.compressPage(&h, dict)
+		hdr, body, err := pw.compressPage(c, &h, dict)
 		if err != nil {
 			return format.ColumnChunk{}, err
 		}
@@ -807,7 +835,7 @@ func (c *chunkWriter) writeChunk(pw *Writer) (format.ColumnChunk, error) {
 		if err := pw.writeFile(hdr); err != nil {
 			return format.ColumnChunk{}, err
 		}
-		if err := pw.writeFile(pw.comp); err != nil {
+		if err := pw.writeFile(body); err != nil {
 			return format.ColumnChunk{}, err
 		}
 		md.Encoding = append(md.Encoding, format.Plain, format.RLE, format.RLEDictionary)

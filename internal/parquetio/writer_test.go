@@ -117,6 +117,9 @@ func walkFile(t *testing.T, data []byte) *format.FileMetaData {
 					t.Fatalf("%s: page body: %v", where, err)
 				}
 				uncompressed += int64(before-r.Len()) - int64(h.CompressedPageSize) + int64(h.UncompressedPageSize)
+				if m.Codec == format.Uncompressed && h.CompressedPageSize != h.UncompressedPageSize {
+					t.Errorf("%s: uncompressed chunk has a page of %d bytes holding %d", where, h.CompressedPageSize, h.UncompressedPageSize)
+				}
 				if got := int32(crc32.ChecksumIEEE(body)); got != h.CRC {
 					t.Errorf("%s: page CRC %x, header says %x", where, got, h.CRC)
 				}
@@ -276,6 +279,90 @@ func TestWriterDictionaryFallback(t *testing.T) {
 			st := w.Stats()
 			if st[0].NullCount != 2000 || string(st[0].Min) != "high-0100000-padding-padding" || string(st[0].Max) != "low-9" {
 				t.Errorf("stats of k: nulls %d, min %q, max %q", st[0].NullCount, st[0].Min, st[0].Max)
+			}
+		})
+	}
+}
+
+// TestWriterIncompressibleColumns checks the codec chosen per column: a
+// column of random bytes, and a dictionary column of random codes (with its
+// dictionary page), are stored uncompressed; a repetitive column keeps the
+// file's codec; a column whose pages are all under decideBytes keeps it
+// too, compressible or not. A dictionary column that falls back to PLAIN
+// after a small first page keeps the codec: a chunk's pages share one. The
+// file reads back whole.
+func TestWriterIncompressibleColumns(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{
+		{Name: "random", Type: column.TypeBinary, Nullable: true},
+		{Name: "text", Type: column.TypeString},
+		{Name: "repeats", Type: column.TypeLong},
+		{Name: "coded", Type: column.TypeString, Nullable: true},
+		{Name: "flag", Type: column.TypeBoolean},
+		{Name: "spill", Type: column.TypeString},
+	}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	b := column.NewBatch(s, 0)
+	var want [][]any
+	const n, groupRows = 60_000, 20_000
+	random := func(n int) []byte {
+		r := make([]byte, n)
+		for j := range r {
+			r[j] = byte(rng.Uint32())
+		}
+		return r
+	}
+	for i := range n {
+		r := random(48)
+		// 10 values of 120 KB pass the dictionary's 1 MiB at the start of
+		// every row group: a page of 9 indices, then PLAIN pages.
+		spill := random(48)
+		if i%groupRows < 10 {
+			spill = random(120 << 10)
+		}
+		b.Cols[5].AppendBytes(spill)
+		var coded any
+		if rng.IntN(5) != 0 {
+			coded = fmt.Sprint(rng.IntN(50))
+			b.Cols[3].AppendString(coded.(string))
+		} else {
+			b.Cols[3].AppendNull()
+		}
+		b.Cols[0].AppendBytes(r)
+		text := fmt.Sprintf("the same words again and again, row %d", i/100)
+		b.Cols[1].AppendString(text)
+		b.Cols[2].AppendInt(int64(i % 3))
+		flag := rng.IntN(2) == 0
+		b.Cols[4].AppendBool(flag)
+		want = append(want, []any{string(r), text, int64(i % 3), coded, flag, string(spill)})
+	}
+	for _, tt := range []struct{ codec, name string }{{"snappy", "SNAPPY"}, {"zstd", "ZSTD"}, {"none", "UNCOMPRESSED"}} {
+		t.Run(tt.codec, func(t *testing.T) {
+			_, data := writeFile(t, b, WriterOptions{RowGroupRows: groupRows, PageBufferSize: 64 << 10, Codec: tt.codec, Dictionary: []string{"coded", "spill"}})
+			md := walkFile(t, data)
+			if len(md.RowGroups) != n/groupRows {
+				t.Fatalf("%d row groups, want %d", len(md.RowGroups), n/groupRows)
+			}
+			// flag's pages: 20,000 bits, 2.5 KB.
+			wantCodec := map[string]string{"random": "UNCOMPRESSED", "text": tt.name, "repeats": tt.name, "coded": "UNCOMPRESSED", "flag": tt.name, "spill": tt.name}
+			for gi, rg := range md.RowGroups {
+				for _, cc := range rg.Columns {
+					name := cc.MetaData.PathInSchema[0]
+					if got := cc.MetaData.Codec.String(); got != wantCodec[name] {
+						t.Errorf("row group %d column %s: codec %s, want %s", gi, name, got, wantCodec[name])
+					}
+					if name == "coded" && cc.MetaData.DictionaryPageOffset == 0 {
+						t.Errorf("row group %d: coded has no dictionary page", gi)
+					}
+				}
+			}
+			got := readAll(t, data)
+			if len(got) != len(want) {
+				t.Fatalf("read %d rows, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !slices.Equal(got[i], want[i]) {
+					t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
+				}
 			}
 		})
 	}
