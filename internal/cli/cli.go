@@ -50,6 +50,7 @@ type env struct {
 	workers   int
 	cpuprof   string
 	memprof   string
+	trace     string
 }
 
 func (e *env) open() (*app.App, error) {
@@ -123,7 +124,9 @@ writing Delta Lake tables that Spark, Databricks, delta-rs and DuckDB can read.`
 	root.PersistentFlags().StringVar(&e.cpuprof, "cpuprofile", "", "write a CPU profile (pprof) to this file")
 	root.PersistentFlags().StringVar(&e.memprof, "memprofile", "", "write a heap profile (pprof) to this file at exit")
 	root.PersistentFlags().MarkHidden("cpuprofile")
+	root.PersistentFlags().StringVar(&e.trace, "trace", "", "write an execution trace (go tool trace) to this file")
 	root.PersistentFlags().MarkHidden("memprofile")
+	root.PersistentFlags().MarkHidden("trace")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return e.startProfiles() }
 	root.PersistentPostRunE = func(*cobra.Command, []string) error { return e.stopProfiles() }
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })

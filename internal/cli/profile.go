@@ -5,11 +5,23 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 )
 
-var cpuProfileFile *os.File
+var cpuProfileFile, traceFile *os.File
 
 func (e *env) startProfiles() error {
+	if e.trace != "" {
+		f, err := os.Create(e.trace)
+		if err != nil {
+			return fmt.Errorf("execution trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			return fmt.Errorf("execution trace: %w", err)
+		}
+		traceFile = f
+	}
 	if e.cpuprof == "" {
 		return nil
 	}
@@ -26,6 +38,11 @@ func (e *env) startProfiles() error {
 }
 
 func (e *env) stopProfiles() error {
+	if traceFile != nil {
+		trace.Stop()
+		traceFile.Close()
+		traceFile = nil
+	}
 	if cpuProfileFile != nil {
 		pprof.StopCPUProfile()
 		cpuProfileFile.Close()
