@@ -6,8 +6,10 @@
 //     at any instant: every write goes to a hidden temporary file in the
 //     target's directory (".lakehouse-tmp-<random>"), which is fsynced and
 //     only then renamed over the target (Put, Create) or hard-linked to it
-//     (PutIfAbsent); the directory is fsynced afterwards so the new name is
-//     durable when the call returns.
+//     (PutIfAbsent); the directory and its ancestors up to the root are
+//     fsynced afterwards so the new name is durable when the call returns,
+//     and so are the directories created for it (their entries are left to
+//     that publish rather than fsynced at mkdir, on the writer's path).
 //   - PutIfAbsent has exactly one winner across goroutines and processes:
 //     link(2) fails with EEXIST if the name exists, atomically in the kernel.
 //     (gocloud's fileblob does stat-then-rename and lost that race; see
