@@ -1,6 +1,7 @@
 package gold
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,24 +140,31 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	var purchasesFailed atomic.Bool
 	purchasing.Add(len(dates))
 	writeFactsNow := factFrom < target
+	// The funnels first, the largest day first, then the purchases (silver
+	// keeps them in files apart: they are small): the short tasks last, the
+	// cores finish together, rather than one computing the last big day
+	// alone.
 	for i, d := range dates {
-		day := &Day{Date: d}
-		days[i] = day
+		days[i] = &Day{Date: d}
+	}
+	for _, i := range largestFirst(dates, bytesByDate(silver)) {
 		eg.Go(func() error {
-			f, inc, err := computeFunnel(ectx, silver, states, loaded[i], changes, d)
+			f, inc, err := computeFunnel(ectx, silver, states, loaded[i], changes, dates[i])
 			if err != nil {
 				return err
 			}
 			if inc {
 				incremental.Add(1)
 			}
-			day.Funnel = f
+			days[i].Funnel = f
 			return nil
 		})
+	}
+	for _, day := range days {
 		eg.Go(func() error {
 			defer purchasing.Done()
-			added, ok := factAppends(changes, factFrom, d)
-			day.appended = ok && factFiles[d] < MaxFactFilesPerDay
+			added, ok := factAppends(changes, factFrom, day.Date)
+			day.appended = ok && factFiles[day.Date] < MaxFactFilesPerDay
 			err := purchaseDay(ectx, silver, factSnap, day, added, writeFactsNow)
 			if err != nil {
 				purchasesFailed.Store(true)
@@ -296,6 +304,28 @@ func filesByDate(s *delta.Snapshot) map[int64]int {
 		}
 	}
 	return n
+}
+
+// bytesByDate returns the bytes of the snapshot's files by event_date.
+func bytesByDate(s *delta.Snapshot) map[int64]int64 {
+	n := map[int64]int64{}
+	for _, a := range s.Files() {
+		if d, ok, _ := pipeline.EventDate(a.PartitionValues); ok {
+			n[d] += a.Size
+		}
+	}
+	return n
+}
+
+// largestFirst returns the indexes of dates, the date of most bytes first
+// (ties in date order).
+func largestFirst(dates []int64, bytes map[int64]int64) []int {
+	order := make([]int, len(dates))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(bytes[dates[b]], bytes[dates[a]]) })
+	return order
 }
 
 // factAppends returns the silver files added for date since the fact table
