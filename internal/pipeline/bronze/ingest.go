@@ -167,7 +167,7 @@ func Ingest(ctx context.Context, wh *pipeline.Warehouse, paths []string, opts In
 		now = opts.Now
 	}
 	res := &IngestResult{BatchID: uuid.NewString()}
-	groups, err := planGroups(files, snap, opts.GroupBytes, opts.PieceBytes)
+	groups, err := planGroups(files, snap, opts.GroupBytes, opts.PieceBytes, opts.Workers)
 	if err != nil {
 		return res, err
 	}
@@ -187,8 +187,9 @@ func (res *IngestResult) report(fr FileResult, opts IngestOptions) {
 
 // planGroups cuts files into groups of about groupBytes each, in input
 // order, skipping the files snap records as ingested, and splits each
-// group's files into pieces.
-func planGroups(files []string, snap *delta.Snapshot, groupBytes, pieceBytes int64) ([]*group, error) {
+// group's files into pieces; the last group's last pieces, one a worker,
+// are cut in quarters (splitTail).
+func planGroups(files []string, snap *delta.Snapshot, groupBytes, pieceBytes int64, workers int) ([]*group, error) {
 	if pieceBytes <= 0 {
 		pieceBytes = PieceBytes
 	}
@@ -217,6 +218,11 @@ func planGroups(files []string, snap *delta.Snapshot, groupBytes, pieceBytes int
 		pieces, err := planPieces(g.files, pieceBytes)
 		if err != nil {
 			return nil, err
+		}
+		if i == len(out)-1 {
+			if pieces, err = splitTail(pieces, workers); err != nil {
+				return nil, err
+			}
 		}
 		g.pieces, g.done = pieces, make(chan struct{})
 		g.left.Store(int64(len(pieces)))

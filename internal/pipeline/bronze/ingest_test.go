@@ -193,6 +193,66 @@ func TestIngestPiecesKeepInputOrder(t *testing.T) {
 	}
 }
 
+// The last pieces of an ingest are cut in quarters at line starts, so that
+// the workers finish together: a 40 MB file (one piece) becomes four data
+// files holding its lines in input order. A gzip file stays whole.
+func TestIngestSplitsTheLastPieces(t *testing.T) {
+	ctx := context.Background()
+	wh := pipelinetest.Warehouse(t)
+	dir := t.TempDir()
+	var in strings.Builder
+	var want []string
+	for i := 0; in.Len() < 40<<20; i++ {
+		line := fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", 40+i%61))
+		want = append(want, line)
+		in.WriteString(line + "\n")
+	}
+	path := write(t, filepath.Join(dir, "big.ndjson"), in.String())
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(in.String()))
+	zw.Close()
+	gzPath := write(t, filepath.Join(dir, "big2.ndjson.gz"), gz.String())
+	for _, tt := range []struct {
+		path  string
+		files int
+	}{{path, 4}, {gzPath, 1}} {
+		res, err := bronze.Ingest(ctx, wh, []string{tt.path}, bronze.IngestOptions{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Rows != int64(len(want)) {
+			t.Fatalf("%s: ingested %d rows, want %d", tt.path, res.Rows, len(want))
+		}
+		s, err := wh.Snapshot(ctx, pipeline.Bronze)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		files := 0
+		for _, act := range changes[0].Actions {
+			if act.Add != nil {
+				files++
+				got = append(got, fileLines(t, sc, act.Add)...)
+			}
+		}
+		if files != tt.files {
+			t.Errorf("%s: %d data files, want %d", tt.path, files, tt.files)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: bronze rows in add order differ from the input", tt.path)
+		}
+	}
+}
+
 // Files beyond GroupBytes are committed in several groups, in input order,
 // one version each, while the next groups are already being read: each
 // version holds exactly its group's lines in input order with a txn a file,

@@ -103,6 +103,76 @@ func planPieces(group []string, pieceBytes int64) ([]*piece, error) {
 	return out, nil
 }
 
+// tailParts is how many parts splitTail cuts a piece into, and
+// minTailPart the least size of a part.
+const (
+	tailParts   = 4
+	minTailPart = 8 << 20
+)
+
+// splitTail cuts each of the last n pieces into tailParts parts at line
+// starts, in order, so that the workers run out of input together: the last
+// part a worker takes is short, instead of one worker reading a whole piece
+// while the other waits. Pieces of gzip files and small pieces stay whole.
+func splitTail(pieces []*piece, n int) ([]*piece, error) {
+	first := max(0, len(pieces)-n)
+	out := pieces[:first:first]
+	buf := make([]byte, 64<<10)
+	for _, p := range pieces[first:] {
+		parts, err := splitPiece(p, buf)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, parts...)
+	}
+	return out, nil
+}
+
+// splitPiece cuts p into up to tailParts pieces at line starts.
+func splitPiece(p *piece, buf []byte) ([]*piece, error) {
+	f, err := os.Open(p.path)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: %w", err)
+	}
+	defer f.Close()
+	end := p.end
+	if end < 0 {
+		st, err := f.Stat()
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+		end = st.Size()
+	}
+	part := (end - p.start) / tailParts
+	if part < minTailPart {
+		return []*piece{p}, nil
+	}
+	if p.start == 0 {
+		var magic [2]byte
+		if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+			return []*piece{p}, nil
+		}
+	}
+	bounds := []int64{p.start}
+	for k := int64(1); k < tailParts; k++ {
+		next, err := lineStartAfter(f, p.start+k*part, part, buf)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: %s: %w", p.path, err)
+		}
+		if next > bounds[len(bounds)-1] && next < end {
+			bounds = append(bounds, next)
+		}
+	}
+	out := make([]*piece, len(bounds))
+	for j, start := range bounds {
+		out[j] = &piece{file: p.file, path: p.path, start: start, end: p.end}
+		if j+1 < len(bounds) {
+			out[j].end = bounds[j+1]
+		}
+	}
+	return out, nil
+}
+
 // splitFile returns the start offsets of the pieces of the file at path:
 // {0} for a gzip file or one below two pieces, otherwise every pieceBytes
 // moved forward to the start of the next line. A boundary with no line
