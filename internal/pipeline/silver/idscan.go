@@ -227,7 +227,7 @@ func scanIDs(ctx context.Context, bronze *delta.Snapshot, bx *idindex.Index, uni
 				if bx != nil {
 					if entries, err := bx.Load(ectx, u.add, &buf); err == nil {
 						u.indexed = true
-						fileKeys = fileKeys[:0]
+						fileKeys = slices.Grow(fileKeys[:0], len(entries)/idindex.BronzeWidth)
 						for e := 0; e+idindex.BronzeWidth <= len(entries); e += idindex.BronzeWidth {
 							if k := key(entries[e : e+idindex.BronzeWidth]); k != (key{}) {
 								if myFilter != nil {
