@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -46,7 +47,30 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open parquet file: %w", err)
 	}
+	if err := sameCodecs(pf.Metadata()); err != nil {
+		return nil, fmt.Errorf("open parquet file: %w", err)
+	}
 	return &File{pf: pf, root: root}, nil
+}
+
+// sameCodecs checks that each column keeps one codec in every row group:
+// parquet-go decodes all the chunks of a column with the first chunk's
+// codec, and would otherwise fail on a later one with a decoder's error, or
+// read it wrong.
+func sameCodecs(md *format.FileMetaData) error {
+	if len(md.RowGroups) == 0 {
+		return nil
+	}
+	first := md.RowGroups[0].Columns
+	for gi, rg := range md.RowGroups[1:] {
+		for ci, cc := range rg.Columns {
+			if ci < len(first) && cc.MetaData.Codec != first[ci].MetaData.Codec {
+				return fmt.Errorf("column %s is %s in row group %d and %s in row group 0: a column whose codec changes between row groups is not supported",
+					strings.Join(cc.MetaData.PathInSchema, "."), cc.MetaData.Codec, gi+1, first[ci].MetaData.Codec)
+			}
+		}
+	}
+	return nil
 }
 
 // NumRows returns the number of rows in the file.

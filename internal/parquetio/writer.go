@@ -363,7 +363,7 @@ type chunkWriter struct {
 	fallback bool         // the dictionary is full: PLAIN until the row group ends
 	codeMaps []codeMap    // dictionary vectors' codes to dict's codes, this row group
 	codec    format.CompressionCodec
-	codecSet bool // codec is decided for the file (compressPage)
+	codecSet bool // codec is decided for the file, by its first page (compressPage)
 
 	// The page being built.
 	levels    []uint8  // definition levels, once the page holds a null
@@ -774,14 +774,14 @@ func (c *chunkWriter) flushPage(pw *Writer) error {
 // the page's header, encoded, and its body: pw.comp, or page itself when c
 // is stored uncompressed.
 //
-// The first page of c's chunks that is at least decideBytes long decides
-// c's codec for the rest of the file, provided no page of its chunk has
-// been written yet (a chunk's pages share one codec): when the writer's
-// codec saves less than an eighth of it, c is stored uncompressed. Random
-// identifiers and dictionary indices gain a few percent from snappy for a
-// third of silver's compression time; readers then copy instead of
-// decoding. Parquet keeps a codec per column chunk, and Spark, DuckDB and
-// arrow read mixed codecs in one file.
+// c's first page decides c's codec for the whole file: when it is at least
+// decideBytes long and the writer's codec saves less than an eighth of it,
+// every chunk of c is stored uncompressed. Random identifiers and
+// dictionary indices gain a few percent from snappy for a third of silver's
+// compression time; readers then copy instead of decoding. Parquet keeps a
+// codec per column chunk, but a column keeps one codec in all the file's row
+// groups: parquet-go (our reader's) decodes every chunk of a column with its
+// first chunk's codec.
 func (pw *Writer) compressPage(c *chunkWriter, h *format.PageHeader, page []byte) (hdr, body []byte, err error) {
 	body = page
 	if c.codec != format.Uncompressed {
@@ -790,9 +790,10 @@ func (pw *Writer) compressPage(c *chunkWriter, h *format.PageHeader, page []byte
 			return nil, nil, err
 		}
 		pw.comp, body = comp, comp
-		if !c.codecSet && len(page) >= decideBytes && len(c.pages) == 0 {
+		if !c.codecSet {
+			// The column's first page, in the first row group.
 			c.codecSet = true
-			if len(comp) > len(page)-len(page)/8 {
+			if len(page) >= decideBytes && len(comp) > len(page)-len(page)/8 {
 				c.codec, body = format.Uncompressed, page
 			}
 		}
@@ -807,8 +808,8 @@ func (pw *Writer) compressPage(c *chunkWriter, h *format.PageHeader, page []byte
 	return hdr, body, nil
 }
 
-// decideBytes is the least size of a page that decides its column's codec
-// (compressPage): smaller pages say too little about the column.
+// decideBytes is the least size of a column's first page that can turn
+// its codec off (compressPage): smaller pages say too little about it.
 const decideBytes = 8 << 10
 
 // writeChunk writes the row group's column chunk (dictionary page first)

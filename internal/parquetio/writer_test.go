@@ -289,8 +289,10 @@ func TestWriterDictionaryFallback(t *testing.T) {
 // dictionary page), are stored uncompressed; a repetitive column keeps the
 // file's codec; a column whose pages are all under decideBytes keeps it
 // too, compressible or not. A dictionary column that falls back to PLAIN
-// after a small first page keeps the codec: a chunk's pages share one. The
-// file reads back whole.
+// after a small first page keeps the codec: a chunk's pages share one. So
+// does a column whose first row group is all nulls (a small first page)
+// and whose later ones are random: every chunk of a column has the same
+// codec, which parquet-go's reader assumes. The file reads back whole.
 func TestWriterIncompressibleColumns(t *testing.T) {
 	s := &column.Schema{Fields: []column.Field{
 		{Name: "random", Type: column.TypeBinary, Nullable: true},
@@ -299,6 +301,7 @@ func TestWriterIncompressibleColumns(t *testing.T) {
 		{Name: "coded", Type: column.TypeString, Nullable: true},
 		{Name: "flag", Type: column.TypeBoolean},
 		{Name: "spill", Type: column.TypeString},
+		{Name: "late", Type: column.TypeBinary, Nullable: true},
 	}}
 	rng := rand.New(rand.NewPCG(1, 2))
 	b := column.NewBatch(s, 0)
@@ -320,6 +323,14 @@ func TestWriterIncompressibleColumns(t *testing.T) {
 			spill = random(120 << 10)
 		}
 		b.Cols[5].AppendBytes(spill)
+		var late any
+		if i >= groupRows {
+			l := random(48)
+			b.Cols[6].AppendBytes(l)
+			late = string(l)
+		} else {
+			b.Cols[6].AppendNull()
+		}
 		var coded any
 		if rng.IntN(5) != 0 {
 			coded = fmt.Sprint(rng.IntN(50))
@@ -333,7 +344,7 @@ func TestWriterIncompressibleColumns(t *testing.T) {
 		b.Cols[2].AppendInt(int64(i % 3))
 		flag := rng.IntN(2) == 0
 		b.Cols[4].AppendBool(flag)
-		want = append(want, []any{string(r), text, int64(i % 3), coded, flag, string(spill)})
+		want = append(want, []any{string(r), text, int64(i % 3), coded, flag, string(spill), late})
 	}
 	for _, tt := range []struct{ codec, name string }{{"snappy", "SNAPPY"}, {"zstd", "ZSTD"}, {"none", "UNCOMPRESSED"}} {
 		t.Run(tt.codec, func(t *testing.T) {
@@ -343,7 +354,7 @@ func TestWriterIncompressibleColumns(t *testing.T) {
 				t.Fatalf("%d row groups, want %d", len(md.RowGroups), n/groupRows)
 			}
 			// flag's pages: 20,000 bits, 2.5 KB.
-			wantCodec := map[string]string{"random": "UNCOMPRESSED", "text": tt.name, "repeats": tt.name, "coded": "UNCOMPRESSED", "flag": tt.name, "spill": tt.name}
+			wantCodec := map[string]string{"random": "UNCOMPRESSED", "text": tt.name, "repeats": tt.name, "coded": "UNCOMPRESSED", "flag": tt.name, "spill": tt.name, "late": tt.name}
 			for gi, rg := range md.RowGroups {
 				for _, cc := range rg.Columns {
 					name := cc.MetaData.PathInSchema[0]
@@ -910,5 +921,35 @@ func TestFitByteArrayMatchesSum(t *testing.T) {
 				t.Fatalf("trial %d: fit(%d, %d, room %d) = %d, want %d", trial, start, end, room, got, want)
 			}
 		}
+	}
+}
+
+// TestReadRefusesMixedCodecs: a file whose column changes codec between row
+// groups (which parquet-go's reader would decode with the first chunk's
+// codec) is refused at Open with an error naming the column.
+func TestReadRefusesMixedCodecs(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{{Name: "v", Type: column.TypeLong}}}
+	b := column.NewBatch(s, 0)
+	for i := range 100 {
+		b.Cols[0].AppendInt(int64(i))
+	}
+	_, data := writeFile(t, b, WriterOptions{RowGroupRows: 50, Codec: "none"})
+	if _, err := Open(bytes.NewReader(data), int64(len(data))); err != nil {
+		t.Fatalf("Open of the file as written: %v", err)
+	}
+	// Rewrite the footer with row group 1's chunk marked SNAPPY.
+	md := walkFile(t, data)
+	md.RowGroups[1].Columns[0].MetaData.Codec = format.Snappy
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	mixed := append(slices.Clone(data[:len(data)-8-n]), footer...)
+	mixed = binary.LittleEndian.AppendUint32(mixed, uint32(len(footer)))
+	mixed = append(mixed, magic...)
+	_, err = Open(bytes.NewReader(mixed), int64(len(mixed)))
+	if err == nil || !strings.Contains(err.Error(), "column v is SNAPPY in row group 1 and UNCOMPRESSED in row group 0") {
+		t.Fatalf("Open of a file with mixed codecs: %v", err)
 	}
 }
