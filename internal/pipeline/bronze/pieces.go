@@ -92,15 +92,22 @@ func planPieces(group []string, pieceBytes int64) ([]*piece, error) {
 		if err != nil {
 			return nil, err
 		}
-		for j, start := range bounds {
-			end := int64(-1)
-			if j+1 < len(bounds) {
-				end = bounds[j+1]
-			}
-			out = append(out, &piece{file: i, path: path, start: start, end: end})
-		}
+		out = append(out, piecesAt(i, path, bounds, -1)...)
 	}
 	return out, nil
+}
+
+// piecesAt returns the pieces of file i (at path) that start at bounds,
+// each ending where the next starts and the last at end.
+func piecesAt(i int, path string, bounds []int64, end int64) []*piece {
+	out := make([]*piece, len(bounds))
+	for j, start := range bounds {
+		out[j] = &piece{file: i, path: path, start: start, end: end}
+		if j+1 < len(bounds) {
+			out[j].end = bounds[j+1]
+		}
+	}
+	return out
 }
 
 // tailParts is how many parts splitTail cuts a piece into, and
@@ -144,39 +151,19 @@ func splitPiece(p *piece, buf []byte) ([]*piece, error) {
 		end = st.Size()
 	}
 	part := (end - p.start) / tailParts
-	if part < minTailPart {
+	if part < minTailPart || p.start == 0 && isGzip(f) {
 		return []*piece{p}, nil
 	}
-	if p.start == 0 {
-		var magic [2]byte
-		if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-			return []*piece{p}, nil
-		}
+	bounds, err := lineBounds(f, p.path, p.start, end, part, buf)
+	if err != nil {
+		return nil, err
 	}
-	bounds := []int64{p.start}
-	for k := int64(1); k < tailParts; k++ {
-		next, err := lineStartAfter(f, p.start+k*part, part, buf)
-		if err != nil {
-			return nil, fmt.Errorf("ingest: %s: %w", p.path, err)
-		}
-		if next > bounds[len(bounds)-1] && next < end {
-			bounds = append(bounds, next)
-		}
-	}
-	out := make([]*piece, len(bounds))
-	for j, start := range bounds {
-		out[j] = &piece{file: p.file, path: p.path, start: start, end: p.end}
-		if j+1 < len(bounds) {
-			out[j].end = bounds[j+1]
-		}
-	}
-	return out, nil
+	return piecesAt(p.file, p.path, bounds, p.end), nil
 }
 
 // splitFile returns the start offsets of the pieces of the file at path:
-// {0} for a gzip file or one below two pieces, otherwise every pieceBytes
-// moved forward to the start of the next line. A boundary with no line
-// start within the next pieceBytes is dropped (the piece grows).
+// {0} for a gzip file or one below two pieces, otherwise lineBounds every
+// pieceBytes.
 func splitFile(path string, pieceBytes int64) ([]int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -187,24 +174,34 @@ func splitFile(path string, pieceBytes int64) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ingest: %w", err)
 	}
-	bounds := []int64{0}
-	if st.Size() < 2*pieceBytes {
-		return bounds, nil
+	if st.Size() < 2*pieceBytes || isGzip(f) {
+		return []int64{0}, nil
 	}
+	return lineBounds(f, path, 0, st.Size(), pieceBytes, make([]byte, 64<<10))
+}
+
+// isGzip reports whether f starts with gzip's magic bytes.
+func isGzip(f *os.File) bool {
 	var magic [2]byte
-	if n, _ := f.ReadAt(magic[:], 0); n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		return bounds, nil
-	}
-	buf := make([]byte, 64<<10)
-	for off := pieceBytes; off+pieceBytes/2 < st.Size(); off += pieceBytes {
+	n, _ := f.ReadAt(magic[:], 0)
+	return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+}
+
+// lineBounds returns start, then every step after it (while half a step
+// remains before end) moved forward to the start of the next line. A
+// boundary with no line start within the next step is dropped (the piece
+// before it grows).
+func lineBounds(f *os.File, path string, start, end, step int64, buf []byte) ([]int64, error) {
+	bounds := []int64{start}
+	for off := start + step; off+step/2 < end; off += step {
 		if off <= bounds[len(bounds)-1] {
 			continue
 		}
-		next, err := lineStartAfter(f, off, pieceBytes, buf)
+		next, err := lineStartAfter(f, off, step, buf)
 		if err != nil {
 			return nil, fmt.Errorf("ingest: %s: %w", path, err)
 		}
-		if next > 0 && next < st.Size() {
+		if next > bounds[len(bounds)-1] && next < end {
 			bounds = append(bounds, next)
 		}
 	}
