@@ -7,6 +7,7 @@ import (
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
 	"github.com/ecomm-lakehouse/lakehouse/internal/delta"
+	"github.com/ecomm-lakehouse/lakehouse/internal/pipeline"
 )
 
 type batchT = column.Batch
@@ -31,4 +32,38 @@ func fileLines(t *testing.T, sc *delta.Scan, a *delta.Add) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// commitLines returns the raw_json lines of the data files actions add, in
+// add order, read through sc, and how many files they add.
+func commitLines(t *testing.T, sc *delta.Scan, actions []delta.Action) (lines []string, files int) {
+	t.Helper()
+	for _, act := range actions {
+		if act.Add != nil {
+			files++
+			lines = append(lines, fileLines(t, sc, act.Add)...)
+		}
+	}
+	return lines, files
+}
+
+// lastCommitLines returns commitLines of the bronze table's last commit,
+// with the table's snapshot.
+func lastCommitLines(t *testing.T, wh *pipeline.Warehouse) (s *delta.Snapshot, lines []string, files int) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := wh.Snapshot(ctx, pipeline.Bronze)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines, files = commitLines(t, sc, changes[0].Actions)
+	return s, lines, files
 }

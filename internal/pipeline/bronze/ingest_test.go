@@ -158,26 +158,9 @@ func TestIngestPiecesKeepInputOrder(t *testing.T) {
 	if res.Rows != 2000 || res.Files[0].Bytes != int64(in.Len()) {
 		t.Fatalf("ingested %d rows, %d bytes; want 2000, %d", res.Rows, res.Files[0].Bytes, in.Len())
 	}
-	s, err := wh.Snapshot(ctx, pipeline.Bronze)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, got, _ := lastCommitLines(t, wh) // in the commit's add order
 	if n := len(s.Files()); n < 20 {
 		t.Fatalf("%d data files: the input was not read in pieces", n)
-	}
-	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, act := range changes[0].Actions { // the commit's add order
-		if act.Add != nil {
-			got = append(got, fileLines(t, sc, act.Add)...)
-		}
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bronze rows in add order (-input +bronze):\n%s", diff)
@@ -224,26 +207,7 @@ func TestIngestSplitsTheLastPieces(t *testing.T) {
 		if res.Rows != int64(len(want)) {
 			t.Fatalf("%s: ingested %d rows, want %d", tt.path, res.Rows, len(want))
 		}
-		s, err := wh.Snapshot(ctx, pipeline.Bronze)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		files := 0
-		for _, act := range changes[0].Actions {
-			if act.Add != nil {
-				files++
-				got = append(got, fileLines(t, sc, act.Add)...)
-			}
-		}
+		_, got, files := lastCommitLines(t, wh)
 		if files != tt.files {
 			t.Errorf("%s: %d data files, want %d", tt.path, files, tt.files)
 		}
@@ -310,13 +274,11 @@ func TestIngestGroupsCommitInOrder(t *testing.T) {
 		if c.Version != res.Versions[i] {
 			t.Fatalf("commit %d is version %d, want %d", i, c.Version, res.Versions[i])
 		}
-		var got, files []string
+		got, _ := commitLines(t, sc, c.Actions)
+		var files []string
 		for _, act := range c.Actions {
 			if act.Txn != nil {
 				files = append(files, act.Txn.AppID)
-			}
-			if act.Add != nil {
-				got = append(got, fileLines(t, sc, act.Add)...)
 			}
 		}
 		var wantRows []string
