@@ -223,6 +223,21 @@ func readAll(t *testing.T, data []byte) [][]any {
 	}
 }
 
+// checkRows reads the file back with readAll and compares its rows with
+// want, stopping at the first difference.
+func checkRows(t *testing.T, data []byte, want [][]any) {
+	t.Helper()
+	got := readAll(t, data)
+	if len(got) != len(want) {
+		t.Fatalf("read %d rows, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
 // TestWriterDictionaryFallback writes a dictionary column that passes the
 // dictionary limit inside a row group, with nulls and all-null pages: the
 // chunk holds RLE_DICTIONARY pages, then PLAIN pages, and reads back whole.
@@ -267,15 +282,7 @@ func TestWriterDictionaryFallback(t *testing.T) {
 			if st := md.RowGroups[1].Columns[0].MetaData.EncodingStats; len(st) != 3 {
 				t.Errorf("row group 1 page kinds %v", st)
 			}
-			got := readAll(t, data)
-			if len(got) != len(want) {
-				t.Fatalf("read %d rows, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if !slices.Equal(got[i], want[i]) {
-					t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
-				}
-			}
+			checkRows(t, data, want)
 			st := w.Stats()
 			if st[0].NullCount != 2000 || string(st[0].Min) != "high-0100000-padding-padding" || string(st[0].Max) != "low-9" {
 				t.Errorf("stats of k: nulls %d, min %q, max %q", st[0].NullCount, st[0].Min, st[0].Max)
@@ -366,15 +373,7 @@ func TestWriterIncompressibleColumns(t *testing.T) {
 					}
 				}
 			}
-			got := readAll(t, data)
-			if len(got) != len(want) {
-				t.Fatalf("read %d rows, want %d", len(got), len(want))
-			}
-			for i := range want {
-				if !slices.Equal(got[i], want[i]) {
-					t.Fatalf("row %d = %v, want %v", i, got[i], want[i])
-				}
-			}
+			checkRows(t, data, want)
 		})
 	}
 }
