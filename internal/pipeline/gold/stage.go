@@ -117,7 +117,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	// that lost files is recomputed whole (its partition replaced).
 	factSnap := snaps[pipeline.FactPurchases]
 	factFrom := builtFrom(factSnap)
-	factFiles := filesByDate(factSnap)
+	factFiles := perDate(factSnap, fileCount)
 	logFrom := oldest
 	if factFrom >= 0 {
 		logFrom = min(logFrom, factFrom)
@@ -147,7 +147,7 @@ func run(ctx context.Context, wh *pipeline.Warehouse, opts Options) (*Result, er
 	for i, d := range dates {
 		days[i] = &Day{Date: d}
 	}
-	for _, i := range largestFirst(dates, bytesByDate(silver)) {
+	for _, i := range largestFirst(dates, perDate(silver, fileBytes)) {
 		eg.Go(func() error {
 			f, inc, err := computeFunnel(ectx, silver, states, loaded[i], changes, dates[i])
 			if err != nil {
@@ -295,27 +295,19 @@ func writePurchases(ctx context.Context, snaps map[string]*delta.Snapshot, dates
 // incremental runs do not leave ever more small files behind.
 const MaxFactFilesPerDay = 16
 
-// filesByDate counts the data files of each event_date partition of s.
-func filesByDate(s *delta.Snapshot) map[int64]int {
-	n := map[int64]int{}
+// perDate sums value over the data files of each event_date partition of s.
+func perDate(s *delta.Snapshot, value func(*delta.Add) int64) map[int64]int64 {
+	n := map[int64]int64{}
 	for _, a := range s.Files() {
 		if d, ok, _ := pipeline.EventDate(a.PartitionValues); ok {
-			n[d]++
+			n[d] += value(a)
 		}
 	}
 	return n
 }
 
-// bytesByDate returns the bytes of the snapshot's files by event_date.
-func bytesByDate(s *delta.Snapshot) map[int64]int64 {
-	n := map[int64]int64{}
-	for _, a := range s.Files() {
-		if d, ok, _ := pipeline.EventDate(a.PartitionValues); ok {
-			n[d] += a.Size
-		}
-	}
-	return n
-}
+func fileCount(*delta.Add) int64   { return 1 }
+func fileBytes(a *delta.Add) int64 { return a.Size }
 
 // largestFirst returns the indexes of dates, the date of most bytes first
 // (ties in date order).
