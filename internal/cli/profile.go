@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -11,30 +12,32 @@ import (
 var cpuProfileFile, traceFile *os.File
 
 func (e *env) startProfiles() error {
+	var err error
 	if e.trace != "" {
-		f, err := os.Create(e.trace)
-		if err != nil {
-			return fmt.Errorf("execution trace: %w", err)
+		if traceFile, err = startToFile(e.trace, "execution trace", trace.Start); err != nil {
+			return err
 		}
-		if err := trace.Start(f); err != nil {
-			f.Close()
-			return fmt.Errorf("execution trace: %w", err)
+	}
+	if e.cpuprof != "" {
+		if cpuProfileFile, err = startToFile(e.cpuprof, "cpu profile", pprof.StartCPUProfile); err != nil {
+			return err
 		}
-		traceFile = f
 	}
-	if e.cpuprof == "" {
-		return nil
-	}
-	f, err := os.Create(e.cpuprof)
-	if err != nil {
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return fmt.Errorf("cpu profile: %w", err)
-	}
-	cpuProfileFile = f
 	return nil
+}
+
+// startToFile creates path and starts what (a trace or a profile) writing
+// to it.
+func startToFile(path, what string, start func(io.Writer) error) (*os.File, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return f, nil
 }
 
 func (e *env) stopProfiles() error {
