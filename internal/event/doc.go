@@ -4,9 +4,14 @@
 // an Event, and Reasons says which rules a record breaks, as the exact
 // comma-separated reason string the quarantine table stores.
 //
-// This is the hottest loop of the product, so the parser is a hand-written
-// single pass over the line bytes: no encoding/json, no reflection, and no
-// heap allocation per event once a Parser has warmed up. The price of that is
+// This is the hottest loop of the product, so the parser is hand-written: no
+// encoding/json, no reflection, and no heap allocation per event once a
+// Parser has warmed up. Where the CPU has AVX2 (classify_amd64.s, the one
+// assembly file), a line is first classified 32 bytes at a time — where its
+// quotes are, whether it holds a backslash, a control or a non-ASCII byte —
+// and a compact, flat line without escapes is then walked quote to quote
+// (fastscan.go); every other line, and every line elsewhere, takes the
+// general scanner, a single pass over the bytes (scanAny). The price of that is
 // aliasing: the slices in an Event point into the input line or into the
 // Parser's scratch buffer and stay valid only until the next Parse call on the
 // same Parser; a line returned by LineReader.Next is valid only until the next

@@ -43,6 +43,7 @@ type Parser struct {
 	scratch   []byte // decoded strings of the current record
 	keyBuf    []byte // a decoded key holding escapes
 	stack     bitStack
+	quotes    []uint64 // scanFast's quote bitmap of the line
 }
 
 // NewParser returns a Parser with opts (zero fields take their defaults).
@@ -74,6 +75,14 @@ func (p *Parser) Parse(line []byte, ev *Event) Reasons {
 // scan checks that line is one JSON object and records in p.slots where the
 // last value of every known field is.
 func (p *Parser) scan(b []byte) bool {
+	if haveClassify && p.scanFast(b) {
+		return true
+	}
+	return p.scanAny(b)
+}
+
+// scanAny is scan for any line, one byte (or word) at a time.
+func (p *Parser) scanAny(b []byte) bool {
 	p.seen = 0
 	n := len(b)
 	i := 0
