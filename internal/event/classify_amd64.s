@@ -29,7 +29,8 @@ TEXT ·classifyAVX2(SB), NOSPLIT, $0-32
 	MOVQ quotes+16(FP), DI
 
 	// The constants come from memory: broadcasting them from a general
-	// register (MOVQ to X, then VPBROADCASTB) cost ~220 ns a call here.
+	// register (MOVQ to X, then VPBROADCASTB) stalled every call on this
+	// project's machines for far longer than the blocks take.
 	VMOVDQU quoteBytes<>(SB), Y0
 	VMOVDQU backslashBytes<>(SB), Y1
 	VMOVDQU controlBytes<>(SB), Y2 // the largest control byte, 0x1f
