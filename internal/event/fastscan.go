@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
 )
@@ -43,15 +42,7 @@ func (p *Parser) scanFast(b []byte) bool {
 	var ok bool
 	for i := 1; ; {
 		// b[i] is the quote that opens a key.
-		f, keyEnd := numFields, -1
-		if guess < numFields && i+17 <= n {
-			k := &keyWords[guess]
-			w := b[i+1 : i+17 : i+17]
-			if (binary.LittleEndian.Uint64(w)^k.lo)&k.loMask == 0 &&
-				(binary.LittleEndian.Uint64(w[8:])^k.hi)&k.hiMask == 0 {
-				f, keyEnd = guess, i+k.len
-			}
-		}
+		f, keyEnd := guess, keyAt(b, i, guess)
 		if keyEnd < 0 {
 			if keyEnd = nextQuote(q, i+1); keyEnd < 0 {
 				return false

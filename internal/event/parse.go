@@ -106,15 +106,7 @@ func (p *Parser) scanAny(b []byte) bool {
 		if i >= n || b[i] != '"' {
 			return false
 		}
-		f, keyEnd := numFields, -1
-		if guess < numFields && i+17 <= n {
-			k := &keyWords[guess]
-			w := b[i+1 : i+17 : i+17]
-			if (binary.LittleEndian.Uint64(w)^k.lo)&k.loMask == 0 &&
-				(binary.LittleEndian.Uint64(w[8:])^k.hi)&k.hiMask == 0 {
-				f, keyEnd = guess, i+k.len
-			}
-		}
+		f, keyEnd := guess, keyAt(b, i, guess)
 		if keyEnd < 0 {
 			var keyEsc bool
 			if keyEnd, keyEsc, ok = scanString(b, i+1); !ok {
@@ -202,6 +194,23 @@ func (p *Parser) scanAny(b []byte) bool {
 			return false
 		}
 	}
+}
+
+// keyAt returns the index of the closing quote of the key whose opening
+// quote is b[i] if that key is field f's, else -1 (also for f = numFields).
+// Both scanners guess the field after the last one, as writers emit fields
+// in the contract's order, and check the guess with two loads.
+func keyAt(b []byte, i int, f Field) int {
+	if f >= numFields || i+17 > len(b) {
+		return -1
+	}
+	k := &keyWords[f]
+	w := b[i+1 : i+17 : i+17]
+	if (binary.LittleEndian.Uint64(w)^k.lo)&k.loMask != 0 ||
+		(binary.LittleEndian.Uint64(w[8:])^k.hi)&k.hiMask != 0 {
+		return -1
+	}
+	return i + k.len
 }
 
 // keyWord is a field's key followed by its closing quote (at most 16 bytes),
