@@ -47,12 +47,11 @@ func commitLines(t *testing.T, sc *delta.Scan, actions []delta.Action) (lines []
 	return lines, files
 }
 
-// lastCommitLines returns commitLines of the bronze table's last commit,
-// with the table's snapshot.
-func lastCommitLines(t *testing.T, wh *pipeline.Warehouse) (s *delta.Snapshot, lines []string, files int) {
+// bronzeRawScan returns the bronze table's snapshot and a scan of its
+// raw_json, for fileLines and commitLines.
+func bronzeRawScan(t *testing.T, wh *pipeline.Warehouse) (*delta.Snapshot, *delta.Scan) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := wh.Snapshot(ctx, pipeline.Bronze)
+	s, err := wh.Snapshot(context.Background(), pipeline.Bronze)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +59,15 @@ func lastCommitLines(t *testing.T, wh *pipeline.Warehouse) (s *delta.Snapshot, l
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := s.Table().Changes(ctx, s.Version()-1, s.Version())
+	return s, sc
+}
+
+// lastCommitLines returns commitLines of the bronze table's last commit,
+// with the table's snapshot.
+func lastCommitLines(t *testing.T, wh *pipeline.Warehouse) (s *delta.Snapshot, lines []string, files int) {
+	t.Helper()
+	s, sc := bronzeRawScan(t, wh)
+	changes, err := s.Table().Changes(context.Background(), s.Version()-1, s.Version())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,14 +257,7 @@ func TestIngestGroupsCommitInOrder(t *testing.T) {
 	if len(res.Versions) < 3 || res.Rows != 1500 {
 		t.Fatalf("%d rows in versions %v: want 1500 rows in at least 3 groups", res.Rows, res.Versions)
 	}
-	s, err := wh.Snapshot(ctx, pipeline.Bronze)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := s.Scan(delta.ScanOptions{Columns: []string{"raw_json"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, sc := bronzeRawScan(t, wh)
 	changes, err := s.Table().Changes(ctx, res.Versions[0]-1, res.Versions[len(res.Versions)-1])
 	if err != nil {
 		t.Fatal(err)
