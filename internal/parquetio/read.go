@@ -1,10 +1,10 @@
 package parquetio
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -37,40 +37,37 @@ type File struct {
 	root *pnode
 }
 
-// Open reads the footer of a Parquet file of the given size.
+// Open reads the footer of a Parquet file of the given size. A file with
+// LZ4_RAW chunks, or with a column whose codec changes between row groups,
+// is first read whole and rewritten in memory with those chunks
+// uncompressed (inflate.go), since parquet-go would read them wrong.
 func Open(r io.ReaderAt, size int64) (*File, error) {
-	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
+	pf, err := openParquet(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("open parquet file: %w", err)
+		return nil, err
+	}
+	if cols := columnsToInflate(pf.Metadata()); cols != nil {
+		data, err := inflate(r, size, pf.Metadata(), cols)
+		if err != nil {
+			return nil, fmt.Errorf("open parquet file: %w", err)
+		}
+		if pf, err = openParquet(bytes.NewReader(data), int64(len(data))); err != nil {
+			return nil, err
+		}
 	}
 	root, err := buildTree(pf.Metadata().Schema)
 	if err != nil {
 		return nil, fmt.Errorf("open parquet file: %w", err)
 	}
-	if err := sameCodecs(pf.Metadata()); err != nil {
-		return nil, fmt.Errorf("open parquet file: %w", err)
-	}
 	return &File{pf: pf, root: root}, nil
 }
 
-// sameCodecs checks that each column keeps one codec in every row group:
-// parquet-go decodes all the chunks of a column with the first chunk's
-// codec, and would otherwise fail on a later one with a decoder's error, or
-// read it wrong.
-func sameCodecs(md *format.FileMetaData) error {
-	if len(md.RowGroups) == 0 {
-		return nil
+func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
+	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("open parquet file: %w", err)
 	}
-	first := md.RowGroups[0].Columns
-	for gi, rg := range md.RowGroups[1:] {
-		for ci, cc := range rg.Columns {
-			if ci < len(first) && cc.MetaData.Codec != first[ci].MetaData.Codec {
-				return fmt.Errorf("column %s is %s in row group %d and %s in row group 0: a column whose codec changes between row groups is not supported",
-					strings.Join(cc.MetaData.PathInSchema, "."), cc.MetaData.Codec, gi+1, first[ci].MetaData.Codec)
-			}
-		}
-	}
-	return nil
+	return pf, nil
 }
 
 // NumRows returns the number of rows in the file.

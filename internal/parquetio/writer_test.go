@@ -14,7 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -923,32 +925,81 @@ func TestFitByteArrayMatchesSum(t *testing.T) {
 	}
 }
 
-// TestReadRefusesMixedCodecs: a file whose column changes codec between row
-// groups (which parquet-go's reader would decode with the first chunk's
-// codec) is refused at Open with an error naming the column.
-func TestReadRefusesMixedCodecs(t *testing.T) {
-	s := &column.Schema{Fields: []column.Field{{Name: "v", Type: column.TypeLong}}}
-	b := column.NewBatch(s, 0)
-	for i := range 100 {
-		b.Cols[0].AppendInt(int64(i))
+// TestReadMixedCodecs: a file whose columns change codec between row groups
+// (which parquet-go's reader alone would decode with the first chunk's
+// codec), spliced from files of five codecs in both data page versions and
+// with dictionary pages, reads back exactly, its chunks inflated at Open.
+func TestReadMixedCodecs(t *testing.T) {
+	cols := foreignColumns()
+	mixed := slices.Clone(magic)
+	var md format.FileMetaData
+	var want [][]any
+	// Not LZ4_RAW, which is inflated anyway (TestReadForeignWriterMatrix).
+	codecs := []compress.Codec{&parquet.Uncompressed, &parquet.Snappy, &parquet.Gzip, &parquet.Brotli, &parquet.Zstd}
+	for i, codec := range codecs {
+		data, w := writeForeign(t, cols, codec, "dict", 1+i%2, 900)
+		want = append(want, w...)
+		fmd := footerOf(t, data)
+		if i == 0 {
+			md = *fmd
+			md.RowGroups, md.NumRows = nil, 0
+		}
+		for _, rg := range fmd.RowGroups {
+			rg.FileOffset, rg.Ordinal = int64(len(mixed)), int16(len(md.RowGroups))
+			for ci := range rg.Columns {
+				var err error
+				if mixed, err = copyChunk(mixed, bytes.NewReader(data), int64(len(data)), &rg.Columns[ci], false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			md.RowGroups = append(md.RowGroups, rg)
+			md.NumRows += rg.NumRows
+		}
 	}
-	_, data := writeFile(t, b, WriterOptions{RowGroupRows: 50, Codec: "none"})
-	if _, err := Open(bytes.NewReader(data), int64(len(data))); err != nil {
-		t.Fatalf("Open of the file as written: %v", err)
-	}
-	// Rewrite the footer with row group 1's chunk marked SNAPPY.
-	md := walkFile(t, data)
-	md.RowGroups[1].Columns[0].MetaData.Codec = format.Snappy
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), md)
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
-	mixed := append(slices.Clone(data[:len(data)-8-n]), footer...)
+	mixed = append(mixed, footer...)
 	mixed = binary.LittleEndian.AppendUint32(mixed, uint32(len(footer)))
 	mixed = append(mixed, magic...)
-	_, err = Open(bytes.NewReader(mixed), int64(len(mixed)))
-	if err == nil || !strings.Contains(err.Error(), "column v is SNAPPY in row group 1 and UNCOMPRESSED in row group 0") {
+	if inflated := columnsToInflate(footerOf(t, mixed)); len(inflated) != len(cols) || slices.Contains(inflated, false) {
+		t.Fatalf("columns to inflate %v, want all", inflated)
+	}
+	f, err := Open(bytes.NewReader(mixed), int64(len(mixed)))
+	if err != nil {
 		t.Fatalf("Open of a file with mixed codecs: %v", err)
+	}
+	for _, alias := range []bool{false, true} {
+		if diff := gocmp.Diff(want, readForeign(t, f, alias)); diff != "" {
+			t.Fatalf("AliasPages %v (-want +got):\n%s", alias, diff)
+		}
+	}
+}
+
+// footerOf decodes the footer of a Parquet file, checking nothing else.
+func footerOf(t *testing.T, data []byte) *format.FileMetaData {
+	t.Helper()
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	var md format.FileMetaData
+	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[len(data)-8-n:len(data)-8], &md); err != nil {
+		t.Fatalf("footer: %v", err)
+	}
+	return &md
+}
+
+// TestOwnFilesAreNotInflated: the files our writer makes, in every codec,
+// are read as they are.
+func TestOwnFilesAreNotInflated(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{{Name: "v", Type: column.TypeLong}}}
+	b := column.NewBatch(s, 0)
+	for i := range 5000 {
+		b.Cols[0].AppendInt(int64(i % 17))
+	}
+	for _, codec := range []string{"none", "snappy", "zstd"} {
+		_, data := writeFile(t, b, WriterOptions{RowGroupRows: 1000, Codec: codec})
+		if cols := columnsToInflate(walkFile(t, data)); cols != nil {
+			t.Errorf("%s: columns to inflate %v, want none", codec, cols)
+		}
 	}
 }
