@@ -95,7 +95,7 @@ func foreignColumns() []foreignColumn {
 // writeForeign writes rows of cols with parquet-go's writer under the given
 // codec, encoding set and data page version, in small pages and several row
 // groups, and returns the file and the values our reader must return.
-func writeForeign(t *testing.T, cols []foreignColumn, codec compress.Codec, encSet string, pageVersion, rows int) ([]byte, [][]any) {
+func writeForeign(t testing.TB, cols []foreignColumn, codec compress.Codec, encSet string, pageVersion, rows int) ([]byte, [][]any) {
 	t.Helper()
 	group := parquet.Group{}
 	for _, c := range cols {

@@ -12,6 +12,7 @@ import (
 	"github.com/parquet-go/parquet-go/compress"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+	"github.com/pierrec/lz4/v4"
 )
 
 // Two kinds of column chunk that parquet-go's page reader gets wrong are
@@ -186,10 +187,26 @@ func decompressPage(codec compress.Codec, h *format.PageHeader, body []byte) ([]
 
 // decompressBody decompresses b, which must give n bytes.
 func decompressBody(codec compress.Codec, b []byte, n int) ([]byte, error) {
-	if codec.CompressionCodec() == format.Uncompressed {
+	switch codec.CompressionCodec() {
+	case format.Uncompressed:
 		return b, nil
+	case format.Lz4Raw:
+		// Not parquet-go's LZ4 Decode: it retries any error with a buffer
+		// twice as large, without end on a damaged block.
+		if n > maxLZ4Ratio*len(b)+64 {
+			return nil, fmt.Errorf("LZ4_RAW page of %d bytes cannot decompress to the %d its header says", len(b), n)
+		}
+		out := make([]byte, n)
+		m, err := lz4.UncompressBlock(b, out)
+		if err != nil {
+			return nil, fmt.Errorf("LZ4_RAW page: %w", err)
+		}
+		if m != n {
+			return nil, fmt.Errorf("LZ4_RAW page decompresses to %d bytes, its header says %d", m, n)
+		}
+		return out, nil
 	}
-	out, err := codec.Decode(make([]byte, 0, n), b)
+	out, err := codec.Decode(make([]byte, 0, min(n, 16*len(b)+1024)), b)
 	if err != nil {
 		return nil, fmt.Errorf("%s page: %w", codec, err)
 	}
@@ -198,3 +215,7 @@ func decompressBody(codec compress.Codec, b []byte, n int) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// maxLZ4Ratio bounds what an LZ4 block can expand to: a match of at most
+// 255 bytes per byte of its length field, beyond its token.
+const maxLZ4Ratio = 255

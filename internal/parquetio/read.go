@@ -2,6 +2,7 @@ package parquetio
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +42,8 @@ type File struct {
 // LZ4_RAW chunks, or with a column whose codec changes between row groups,
 // is first read whole and rewritten in memory with those chunks
 // uncompressed (inflate.go), since parquet-go would read them wrong.
-func Open(r io.ReaderAt, size int64) (*File, error) {
+func Open(r io.ReaderAt, size int64) (_ *File, err error) {
+	defer recoverDamaged(&err)
 	pf, err := openParquet(r, size)
 	if err != nil {
 		return nil, err
@@ -62,7 +64,29 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	return &File{pf: pf, root: root}, nil
 }
 
+// recoverDamaged turns a panic of the decoder into the error of the call
+// it ends: parquet-go panics on some damaged files (an RLE run longer than
+// its page, an unknown physical type under a logical one) where it could
+// have returned an error, and a damaged file must fail its read with an
+// error naming the file, not end the process.
+func recoverDamaged(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("damaged Parquet data: the decoder failed: %v", p)
+	}
+}
+
 func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
+	// parquet-go allocates the footer's stated length before it checks it
+	// against the file: a damaged length would cost gigabytes.
+	var tail [8]byte
+	if size >= int64(len(tail))+int64(len(magic)) {
+		if _, err := r.ReadAt(tail[:], size-8); err != nil {
+			return nil, fmt.Errorf("open parquet file: read footer: %w", err)
+		}
+		if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-8-int64(len(magic)) {
+			return nil, fmt.Errorf("open parquet file: footer of %d bytes in a file of %d", n, size)
+		}
+	}
 	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open parquet file: %w", err)
@@ -108,7 +132,8 @@ type Reader struct {
 // then case-insensitive; a dotted name such as "add.path" that is not a
 // top-level column names a nested field, read as a column of its own) from f. A nil want reads every column as declared by
 // the file. Columns missing from the file read as nulls.
-func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (*Reader, error) {
+func (f *File) NewReader(want *column.Schema, opts ReaderOptions) (_ *Reader, err error) {
+	defer recoverDamaged(&err)
 	if want == nil {
 		s, err := f.Schema()
 		if err != nil {
@@ -223,7 +248,8 @@ func (r *Reader) Schema() *column.Schema { return r.want }
 
 // Next fills b (reset first) with up to BatchRows rows. It returns io.EOF
 // when no rows are left. b must have been made for r.Schema().
-func (r *Reader) Next(b *column.Batch) error {
+func (r *Reader) Next(b *column.Batch) (err error) {
+	defer recoverDamaged(&err)
 	b.Reset()
 	for r.left == 0 {
 		if err := r.openRowGroup(); err != nil {

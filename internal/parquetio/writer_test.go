@@ -165,7 +165,7 @@ func walkFile(t *testing.T, data []byte) *format.FileMetaData {
 	return &md
 }
 
-func writeFile(t *testing.T, b *column.Batch, opts WriterOptions) (*Writer, []byte) {
+func writeFile(t testing.TB, b *column.Batch, opts WriterOptions) (*Writer, []byte) {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := NewWriter(&buf, b.Schema, opts)
