@@ -210,3 +210,115 @@ func readForeign(t *testing.T, f *File, alias bool) [][]any {
 		}
 	}
 }
+
+// foreignPoint and foreignNested are the rows of TestReadForeignNested.
+type foreignPoint struct {
+	X int64  `parquet:"x"`
+	Y string `parquet:"y,optional"`
+}
+
+type foreignNested struct {
+	ID    int64            `parquet:"id"`
+	Tags  []string         `parquet:"tags,list"`
+	Nums  []int64          `parquet:"nums,list,optional"`
+	Attrs map[string]int32 `parquet:"attrs"`
+	Pt    *foreignPoint    `parquet:"pt,optional"`
+}
+
+// TestReadForeignNested reads lists (required and optional), maps and an
+// optional struct written by parquet-go's writer, in three codecs and both
+// data page versions, with small pages and several row groups.
+func TestReadForeignNested(t *testing.T) {
+	for _, codec := range []compress.Codec{&parquet.Snappy, &parquet.Zstd, &parquet.Lz4Raw} {
+		for _, v := range []int{1, 2} {
+			r := rand.New(rand.NewPCG(1, 2))
+			var rows []foreignNested
+			for i := range 700 {
+				row := foreignNested{ID: int64(i)}
+				for range r.IntN(4) {
+					row.Tags = append(row.Tags, fmt.Sprint("t", r.IntN(9)))
+				}
+				if r.IntN(3) > 0 {
+					row.Nums = []int64{}
+					for range r.IntN(3) {
+						row.Nums = append(row.Nums, r.Int64N(1000))
+					}
+				}
+				if r.IntN(2) == 0 {
+					row.Attrs = map[string]int32{fmt.Sprint("k", i%5): int32(i)}
+				}
+				if r.IntN(3) > 0 {
+					row.Pt = &foreignPoint{X: int64(i * 3), Y: fmt.Sprint("y", i%4)}
+				}
+				rows = append(rows, row)
+			}
+			var buf bytes.Buffer
+			w := parquet.NewGenericWriter[foreignNested](&buf, parquet.Compression(codec), parquet.DataPageVersion(v), parquet.PageBufferSize(1024), parquet.MaxRowsPerRowGroup(300))
+			if _, err := w.Write(rows); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data := buf.Bytes()
+			f, err := Open(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd, err := f.NewReader(nil, ReaderOptions{BatchRows: 97})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := column.NewBatch(rd.Schema(), 97)
+			var got [][]any
+			for {
+				b.Reset()
+				if err := rd.Next(b); err == io.EOF {
+					break
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				for i := range b.Len() {
+					var row []any
+					for _, c := range b.Cols {
+						row = append(row, c.Value(i))
+					}
+					got = append(got, row)
+				}
+			}
+			var want [][]any
+			for _, row := range rows {
+				var w []any
+				w = append(w, row.ID)
+				tags := []any{}
+				for _, s := range row.Tags {
+					tags = append(tags, s)
+				}
+				w = append(w, tags)
+				if row.Nums == nil {
+					w = append(w, nil)
+				} else {
+					n := []any{}
+					for _, x := range row.Nums {
+						n = append(n, x)
+					}
+					w = append(w, n)
+				}
+				m := column.MapValue{}
+				for k, v := range row.Attrs {
+					m = append(m, column.MapEntry{Key: k, Value: int64(v)})
+				}
+				w = append(w, m)
+				if row.Pt == nil {
+					w = append(w, nil)
+				} else {
+					w = append(w, column.StructValue{row.Pt.X, row.Pt.Y})
+				}
+				want = append(want, w)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s v%d:\n%s", codec, v, diff[:min(len(diff), 3000)])
+			}
+		}
+	}
+}
