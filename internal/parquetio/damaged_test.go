@@ -134,3 +134,17 @@ func TestReadPanickingFooter(t *testing.T) {
 		t.Fatalf("Open: %v, want the decoder's failure", err)
 	}
 }
+
+// TestReadFooterLengthBeyondFile: a footer length larger than the file
+// fails Open before anything of that size is allocated.
+func TestReadFooterLengthBeyondFile(t *testing.T) {
+	s := &column.Schema{Fields: []column.Field{{Name: "v", Type: column.TypeLong}}}
+	b := column.NewBatch(s, 0)
+	b.Cols[0].AppendInt(7)
+	_, data := writeFile(t, b, WriterOptions{})
+	binary.LittleEndian.PutUint32(data[len(data)-8:], 1<<31-1)
+	_, err := Open(bytes.NewReader(data), int64(len(data)))
+	if want := fmt.Sprintf("footer of %d bytes in a file of %d", 1<<31-1, len(data)); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open: %v, want %q", err, want)
+	}
+}
