@@ -13,7 +13,6 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
-	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/ecomm-lakehouse/lakehouse/internal/column"
@@ -118,14 +117,11 @@ func TestReadPanickingFooter(t *testing.T) {
 	_, data := writeFile(t, b, WriterOptions{})
 	md := footerOf(t, data)
 	md.Schema[1].Type.Set(format.Type(42))
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), md)
+	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
+	bad, err := appendFooter(slices.Clone(data[:len(data)-8-n]), md)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
-	bad := append(slices.Clone(data[:len(data)-8-n]), footer...)
-	bad = binary.LittleEndian.AppendUint32(bad, uint32(len(footer)))
-	bad = append(bad, magic...)
 	err, panicked := readDamaged(bad)
 	if panicked != "" {
 		t.Fatalf("the read panicked: %s", panicked)

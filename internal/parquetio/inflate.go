@@ -2,7 +2,6 @@ package parquetio
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -77,13 +76,7 @@ func inflate(r io.ReaderAt, size int64, md *format.FileMetaData, cols []bool) ([
 		}
 		meta.RowGroups[gi] = nrg
 	}
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &meta)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, footer...)
-	out = binary.LittleEndian.AppendUint32(out, uint32(len(footer)))
-	return append(out, magic...), nil
+	return appendFooter(out, &meta)
 }
 
 // copyChunk appends the column chunk cc, read from r, to out, decompressing

@@ -314,12 +314,10 @@ func (pw *Writer) Close() error {
 	for range pw.cols {
 		md.ColumnOrders = append(md.ColumnOrders, format.ColumnOrder{Value: &format.TypeDefinedOrder{}})
 	}
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
+	footer, err := appendFooter(nil, &md)
 	if err != nil {
 		return fmt.Errorf("close parquet file: encode footer: %w", err)
 	}
-	footer = binary.LittleEndian.AppendUint32(footer, uint32(len(footer)))
-	footer = append(footer, magic...)
 	if err := pw.writeFile(footer); err != nil {
 		return fmt.Errorf("close parquet file: %w", err)
 	}
@@ -976,4 +974,16 @@ func (b *valueBounds) plain(t format.Type) (lo, hi []byte) {
 		return binary.LittleEndian.AppendUint64(nil, math.Float64bits(lo64)), binary.LittleEndian.AppendUint64(nil, math.Float64bits(hi64))
 	}
 	return slices.Clone(b.minB), slices.Clone(b.maxB)
+}
+
+// appendFooter appends a file's end to dst: the footer md, its length and
+// the closing magic.
+func appendFooter(dst []byte, md *format.FileMetaData) ([]byte, error) {
+	footer, err := thrift.Marshal(new(thrift.CompactProtocol), md)
+	if err != nil {
+		return nil, err
+	}
+	dst = append(dst, footer...)
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(footer)))
+	return append(dst, magic...), nil
 }

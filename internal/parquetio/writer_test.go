@@ -80,11 +80,7 @@ func walkFile(t *testing.T, data []byte) *format.FileMetaData {
 	if !bytes.HasPrefix(data, magic) || !bytes.HasSuffix(data, magic) {
 		t.Fatal("missing PAR1 magic")
 	}
-	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
-	var md format.FileMetaData
-	if err := thrift.Unmarshal(new(thrift.CompactProtocol), data[len(data)-8-n:len(data)-8], &md); err != nil {
-		t.Fatalf("footer: %v", err)
-	}
+	md := footerOf(t, data)
 	var rows int64
 	for gi, rg := range md.RowGroups {
 		rows += rg.NumRows
@@ -162,7 +158,7 @@ func walkFile(t *testing.T, data []byte) *format.FileMetaData {
 	if rows != md.NumRows {
 		t.Errorf("row groups hold %d rows, footer %d", rows, md.NumRows)
 	}
-	return &md
+	return md
 }
 
 func writeFile(t testing.TB, b *column.Batch, opts WriterOptions) (*Writer, []byte) {
@@ -956,13 +952,10 @@ func TestReadMixedCodecs(t *testing.T) {
 			md.NumRows += rg.NumRows
 		}
 	}
-	footer, err := thrift.Marshal(new(thrift.CompactProtocol), &md)
+	mixed, err := appendFooter(mixed, &md)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mixed = append(mixed, footer...)
-	mixed = binary.LittleEndian.AppendUint32(mixed, uint32(len(footer)))
-	mixed = append(mixed, magic...)
 	if inflated := columnsToInflate(footerOf(t, mixed)); len(inflated) != len(cols) || slices.Contains(inflated, false) {
 		t.Fatalf("columns to inflate %v, want all", inflated)
 	}
@@ -978,7 +971,7 @@ func TestReadMixedCodecs(t *testing.T) {
 }
 
 // footerOf decodes the footer of a Parquet file, checking nothing else.
-func footerOf(t *testing.T, data []byte) *format.FileMetaData {
+func footerOf(t testing.TB, data []byte) *format.FileMetaData {
 	t.Helper()
 	n := int(binary.LittleEndian.Uint32(data[len(data)-8:]))
 	var md format.FileMetaData
