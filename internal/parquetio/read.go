@@ -77,21 +77,39 @@ func recoverDamaged(err *error) {
 
 func openParquet(r io.ReaderAt, size int64) (*parquet.File, error) {
 	// parquet-go allocates the footer's stated length before it checks it
-	// against the file: a damaged length would cost gigabytes.
-	var tail [8]byte
-	if size >= int64(len(tail))+int64(len(magic)) {
-		if _, err := r.ReadAt(tail[:], size-8); err != nil {
+	// against the file: a damaged length would cost gigabytes. The file's
+	// last 8 bytes, read here to check it, are also parquet-go's first read
+	// of the footer: it gets them from memory.
+	if size >= 8+int64(len(magic)) {
+		t := &tailReader{ReaderAt: r, off: size - 8}
+		if _, err := r.ReadAt(t.tail[:], t.off); err != nil {
 			return nil, fmt.Errorf("open parquet file: read footer: %w", err)
 		}
-		if n := int64(binary.LittleEndian.Uint32(tail[:4])); n > size-8-int64(len(magic)) {
+		if n := int64(binary.LittleEndian.Uint32(t.tail[:4])); n > size-8-int64(len(magic)) {
 			return nil, fmt.Errorf("open parquet file: footer of %d bytes in a file of %d", n, size)
 		}
+		r = t
 	}
 	pf, err := parquet.OpenFile(r, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true), parquet.ReadBufferSize(1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("open parquet file: %w", err)
 	}
 	return pf, nil
+}
+
+// tailReader reads the file's last 8 bytes, the footer's length and
+// magic, from memory, and the rest from the file.
+type tailReader struct {
+	io.ReaderAt
+	off  int64
+	tail [8]byte
+}
+
+func (t *tailReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= t.off && off+int64(len(p)) <= t.off+int64(len(t.tail)) {
+		return copy(p, t.tail[off-t.off:]), nil
+	}
+	return t.ReaderAt.ReadAt(p, off)
 }
 
 // NumRows returns the number of rows in the file.
